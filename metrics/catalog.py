@@ -1,0 +1,140 @@
+"""Reading the catalogue: departments, goals, KPIs, and each KPI's values beside the target
+that applies to them. All SQL is parameterised and goes through `Warehouse.query`.
+
+The target that applies to a period (DESIGN §4) is the KPI's target for that period, else
+the annual target of the fiscal year holding it. For a sum KPI measured more often than
+yearly, an annual target is a full-year total, so a single period is compared with its
+even share of it (`target_basis = 'fiscal_year_share'`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from metrics.periods import FiscalCalendar, Period
+from metrics.warehouse import Warehouse
+
+
+def fiscal_year_start_sql(column: str) -> str:
+    """SQL for the first day of the fiscal year holding `column`; needs `$fy_month`."""
+    return (f"CAST(date_trunc('month', {column}) - to_months(CAST((month({column}) - $fy_month + 12) % 12 "
+            f"AS INTEGER)) AS DATE)")
+
+
+# Periods of a frequency in one fiscal year; weeks and days by the fiscal year's length.
+_PERIODS_PER_YEAR = """CASE k.frequency WHEN 'monthly' THEN 12.0 WHEN 'quarterly' THEN 4.0 WHEN 'annual' THEN 1.0
+    WHEN 'weekly' THEN datediff('day', fy.start, CAST(fy.start + INTERVAL 1 YEAR AS DATE)) / 7.0
+    ELSE datediff('day', fy.start, CAST(fy.start + INTERVAL 1 YEAR AS DATE)) END"""
+
+# Joins the target that applies to `o.period_start` of KPI `k`; `o` and `k` must be in scope.
+_APPLICABLE_TARGET = f"""
+    CROSS JOIN LATERAL (SELECT {fiscal_year_start_sql('o.period_start')} AS start) fy
+    LEFT JOIN targets tp ON tp.kpi_id = k.id AND tp.frequency = k.frequency AND tp.period_start = o.period_start
+    LEFT JOIN targets ta ON ta.kpi_id = k.id AND ta.frequency = 'annual' AND ta.period_start = fy.start
+"""
+
+_TARGET_COLUMNS = f"""
+    CASE WHEN tp.kpi_id IS NOT NULL THEN tp.value
+         WHEN ta.value IS NOT NULL AND k.aggregation = 'sum' AND k.frequency <> 'annual'
+              THEN ta.value / ({_PERIODS_PER_YEAR})
+         ELSE ta.value END AS target_value,
+    CASE WHEN tp.kpi_id IS NOT NULL THEN tp.low ELSE ta.low END AS target_low,
+    CASE WHEN tp.kpi_id IS NOT NULL THEN tp.high ELSE ta.high END AS target_high,
+    CASE WHEN tp.kpi_id IS NOT NULL THEN 'period'
+         WHEN ta.kpi_id IS NULL THEN NULL
+         WHEN ta.value IS NOT NULL AND k.aggregation = 'sum' AND k.frequency <> 'annual' THEN 'fiscal_year_share'
+         ELSE 'fiscal_year' END AS target_basis,
+    ta.value AS annual_target_value,
+    fy.start AS fiscal_year_start
+"""
+
+_KPI_COLUMNS = """
+    k.id, k.name, k.name_es, k.name_pt, k.description, k.description_es, k.description_pt,
+    k.department_id, d.name AS department_name, d.name_es AS department_name_es,
+    d.name_pt AS department_name_pt, k.goal_id, g.title AS goal_title, g.title_es AS goal_title_es,
+    g.title_pt AS goal_title_pt, k.unit, k.unit_label, k.direction, k.frequency, k.aggregation,
+    k.tolerance, k.decimals, k.owner, k.data_source, k.methodology, k.lag_days, k.published,
+    k.critical, k.breakdowns
+"""
+
+
+def is_empty(warehouse: Warehouse) -> bool:
+    """True when the warehouse holds no KPI at all (a new city)."""
+    return warehouse.query("SELECT count(*) FROM kpis").scalar() == 0
+
+
+def get_meta(warehouse: Warehouse, key: str, default: str | None = None) -> str | None:
+    value = warehouse.query("SELECT value FROM meta WHERE key = $key", {"key": key}).scalar()
+    return default if value is None else value
+
+
+def list_departments(warehouse: Warehouse) -> list[dict[str, Any]]:
+    return warehouse.query("SELECT id, name, name_es, name_pt, head FROM departments ORDER BY name").dicts()
+
+
+def list_goals(warehouse: Warehouse) -> list[dict[str, Any]]:
+    """Goals that are not archived, mayoral priorities first, with their KPI counts."""
+    return warehouse.query("""
+        SELECT g.id, g.title, g.title_es, g.title_pt, g.description, g.description_es,
+               g.description_pt, g.owner, g.parent_id, g.mayoral_priority, g.sort_order,
+               count(k.id) AS kpi_count
+        FROM goals g LEFT JOIN kpis k ON k.goal_id = g.id AND NOT k.archived
+        WHERE NOT g.archived
+        GROUP BY ALL
+        ORDER BY g.mayoral_priority DESC, g.sort_order, g.title
+    """).dicts()
+
+
+def kpi_summaries(warehouse: Warehouse, calendar: FiscalCalendar, *,
+                  kpi_id: str | None = None) -> list[dict[str, Any]]:
+    """Every live KPI (or one) with its latest city-wide value and the target applying to it."""
+    return warehouse.query(f"""
+        WITH latest AS (
+            SELECT kpi_id, max(period_start) AS period_start
+            FROM observations WHERE dimension = '' AND value IS NOT NULL GROUP BY kpi_id
+        ), o AS (
+            SELECT obs.kpi_id, obs.period_start, obs.value
+            FROM observations obs JOIN latest USING (kpi_id, period_start)
+            WHERE obs.dimension = ''
+        )
+        SELECT {_KPI_COLUMNS}, o.period_start AS latest_period_start, o.value AS latest_value,
+               {_TARGET_COLUMNS}
+        FROM kpis k
+        LEFT JOIN departments d ON d.id = k.department_id
+        LEFT JOIN goals g ON g.id = k.goal_id
+        LEFT JOIN o ON o.kpi_id = k.id
+        {_APPLICABLE_TARGET}
+        WHERE NOT k.archived AND ($kpi_id IS NULL OR k.id = $kpi_id)
+        ORDER BY g.sort_order, k.name
+    """, {"fy_month": calendar.start_month, "kpi_id": kpi_id}).dicts()
+
+
+def get_kpi(warehouse: Warehouse, calendar: FiscalCalendar, kpi_id: str) -> dict[str, Any] | None:
+    rows = kpi_summaries(warehouse, calendar, kpi_id=kpi_id)
+    return rows[0] if rows else None
+
+
+def kpi_history(warehouse: Warehouse, calendar: FiscalCalendar, kpi_id: str, *,
+                dimension: str = "", since: Period | None = None) -> list[dict[str, Any]]:
+    """A KPI's values in period order, each with the target that applies to its period.
+
+    With `dimension='district'`, one row per period and member of that breakdown.
+    """
+    return warehouse.query(f"""
+        SELECT o.period_start, o.member, o.value, o.numerator, o.denominator, o.note,
+               {_TARGET_COLUMNS}
+        FROM observations o
+        JOIN kpis k ON k.id = o.kpi_id
+        {_APPLICABLE_TARGET}
+        WHERE o.kpi_id = $kpi_id AND o.dimension = $dimension
+          AND ($since IS NULL OR o.period_start >= $since)
+        ORDER BY o.period_start, o.member
+    """, {"fy_month": calendar.start_month, "kpi_id": kpi_id, "dimension": dimension,
+          "since": since.start if since else None}).dicts()
+
+
+def kpi_targets(warehouse: Warehouse, kpi_id: str) -> list[dict[str, Any]]:
+    """All targets set for a KPI, by period."""
+    return warehouse.query("""
+        SELECT frequency, period_start, value, low, high
+        FROM targets WHERE kpi_id = $kpi_id ORDER BY period_start, frequency
+    """, {"kpi_id": kpi_id}).dicts()

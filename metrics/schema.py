@@ -1,0 +1,131 @@
+"""The warehouse schema as ordered migrations. Append new ones; never edit an applied one.
+
+Conventions: periods are (frequency, start date); an observation without a breakdown has
+dimension and member '' (so the key has no NULLs); percents are stored as fractions.
+"""
+from __future__ import annotations
+
+UNITS = ("count", "percent", "currency", "duration", "rate", "ratio", "score")
+DIRECTIONS = ("up", "down", "band", "neutral")
+AGGREGATIONS = ("sum", "mean", "last", "ratio")
+FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
+DURATION_UNITS = ("minutes", "hours", "days")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "catalogue, targets, observations, import batches", f"""
+CREATE TABLE meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+
+CREATE TABLE departments (
+    id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    name_es VARCHAR,
+    name_pt VARCHAR,
+    head VARCHAR
+);
+
+CREATE TABLE goals (
+    id VARCHAR PRIMARY KEY,
+    title VARCHAR NOT NULL,
+    title_es VARCHAR,
+    title_pt VARCHAR,
+    description VARCHAR,
+    description_es VARCHAR,
+    description_pt VARCHAR,
+    owner VARCHAR,
+    parent_id VARCHAR,
+    mayoral_priority BOOLEAN NOT NULL DEFAULT FALSE,
+    sort_order INTEGER NOT NULL DEFAULT 0,
+    archived BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    updated_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()
+);
+
+CREATE TABLE kpis (
+    id VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    name_es VARCHAR,
+    name_pt VARCHAR,
+    description VARCHAR,
+    description_es VARCHAR,
+    description_pt VARCHAR,
+    department_id VARCHAR,
+    goal_id VARCHAR,
+    unit VARCHAR NOT NULL CHECK (unit IN {_in(UNITS)}),
+    -- minutes/hours/days for durations, free text such as "per 1,000 residents" for rates
+    unit_label VARCHAR,
+    direction VARCHAR NOT NULL CHECK (direction IN {_in(DIRECTIONS)}),
+    frequency VARCHAR NOT NULL CHECK (frequency IN {_in(FREQUENCIES)}),
+    aggregation VARCHAR NOT NULL CHECK (aggregation IN {_in(AGGREGATIONS)}),
+    tolerance DOUBLE NOT NULL DEFAULT 0.10 CHECK (tolerance >= 0),
+    decimals INTEGER NOT NULL DEFAULT 0 CHECK (decimals BETWEEN 0 AND 6),
+    owner VARCHAR,
+    data_source VARCHAR,
+    methodology VARCHAR,
+    -- days after a period ends by which its value is due; NULL means one period
+    lag_days INTEGER CHECK (lag_days >= 0),
+    published BOOLEAN NOT NULL DEFAULT FALSE,
+    critical BOOLEAN NOT NULL DEFAULT FALSE,
+    breakdowns VARCHAR[] NOT NULL DEFAULT [],
+    archived BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    updated_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()
+);
+
+CREATE TABLE import_batches (
+    id INTEGER PRIMARY KEY,
+    kind VARCHAR NOT NULL,             -- import, seed, manual, dataset
+    file_name VARCHAR,
+    file_size BIGINT,
+    sha256 VARCHAR,
+    stored_path VARCHAR,
+    profile_name VARCHAR,
+    profile JSON,
+    created_by VARCHAR,
+    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    rows_accepted INTEGER NOT NULL DEFAULT 0,
+    rows_rejected INTEGER NOT NULL DEFAULT 0,
+    rows_replaced INTEGER NOT NULL DEFAULT 0,
+    status VARCHAR NOT NULL DEFAULT 'committed',   -- committed, reverted
+    reverted_at TIMESTAMP,
+    reverted_by VARCHAR
+);
+CREATE SEQUENCE import_batch_ids START 1;
+
+CREATE TABLE targets (
+    kpi_id VARCHAR NOT NULL,
+    frequency VARCHAR NOT NULL CHECK (frequency IN {_in(FREQUENCIES)}),
+    period_start DATE NOT NULL,
+    value DOUBLE,
+    low DOUBLE,
+    high DOUBLE,
+    batch_id INTEGER,
+    updated_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    PRIMARY KEY (kpi_id, frequency, period_start),
+    CHECK ((value IS NOT NULL AND low IS NULL AND high IS NULL)
+        OR (value IS NULL AND low IS NOT NULL AND high IS NOT NULL AND low <= high))
+);
+
+CREATE TABLE observations (
+    kpi_id VARCHAR NOT NULL,
+    frequency VARCHAR NOT NULL CHECK (frequency IN {_in(FREQUENCIES)}),
+    period_start DATE NOT NULL,
+    dimension VARCHAR NOT NULL DEFAULT '',
+    member VARCHAR NOT NULL DEFAULT '',
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    note VARCHAR,
+    batch_id INTEGER,
+    updated_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    PRIMARY KEY (kpi_id, period_start, dimension, member)
+);
+"""),
+)
