@@ -1,0 +1,168 @@
+"""CityStat settings: one table of (name, default, help), read from CITYSTAT_* variables.
+
+`load_config(overrides)` returns a `Config`; `create_app(config)` accepts either. Every
+setting here is listed in the README (a test checks it).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+LANGUAGES = ("en", "es", "pt")
+ENVIRONMENTS = ("development", "production")
+
+
+class ConfigError(ValueError):
+    """A setting has a value CityStat cannot use; the message says which and why."""
+
+
+def _boolean(name: str, raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _whole(low: int | None = None, high: int | None = None) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
+        return value
+    return parse
+
+
+def _positive_number(name: str, raw: str) -> float:
+    try:
+        value = float(str(raw).strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero, got {value}")
+    return value
+
+
+def _one_of(choices: tuple[str, ...]) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        value = str(raw).strip().lower()
+        if value not in choices:
+            raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+        return value
+    return parse
+
+
+def _text(name: str, raw: str) -> str:
+    return str(raw).strip()
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str, str], Any] = _text
+
+    @property
+    def key(self) -> str:
+        """The attribute name on Config: CITYSTAT_DATA_DIR -> data_dir."""
+        return self.name.removeprefix("CITYSTAT_").lower()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CITYSTAT_DATA_DIR", "instance",
+            "Directory for runtime state: the DuckDB warehouse, the app database, uploaded "
+            "originals. Created on start."),
+    Setting("CITYSTAT_HOST", "127.0.0.1", "Address the server listens on."),
+    Setting("CITYSTAT_PORT", 8050, "Port the server listens on.", _whole(1, 65535)),
+    Setting("CITYSTAT_ENV", "development",
+            "`development` or `production`. Production refuses to start without a secret "
+            "key and marks cookies Secure.", _one_of(ENVIRONMENTS)),
+    Setting("CITYSTAT_SECRET_KEY", "",
+            "Key that signs session cookies. Required in production; in development a "
+            "random key is generated once and kept in the data directory."),
+    Setting("CITYSTAT_FISCAL_YEAR_START_MONTH", 7,
+            "First month of the city's fiscal year (7 = July: FY2024 runs 2023-07-01 to "
+            "2024-06-30; 1 makes fiscal years calendar years).", _whole(1, 12)),
+    Setting("CITYSTAT_DEFAULT_LANGUAGE", "en",
+            "Language used when neither the user nor the browser asks for one: en, es or pt.",
+            _one_of(LANGUAGES)),
+    Setting("CITYSTAT_CURRENCY", "USD", "ISO 4217 code used to show currency KPIs."),
+    Setting("CITYSTAT_WAREHOUSE_PATH", "",
+            "DuckDB warehouse file. Empty means `warehouse.duckdb` in the data directory."),
+    Setting("CITYSTAT_DATABASE_URL", "",
+            "SQLAlchemy URL of the app database (users, meetings, audit log). Empty means "
+            "SQLite `citystat.sqlite3` in the data directory; use postgresql://... in "
+            "production."),
+    Setting("CITYSTAT_QUERY_TIMEOUT", 10.0,
+            "Seconds a warehouse query may run before it is interrupted.", _positive_number),
+    Setting("CITYSTAT_QUERY_ROW_CAP", 100_000,
+            "Most rows one warehouse query returns; larger results are cut and flagged.",
+            _whole(1)),
+    Setting("CITYSTAT_SEED_DEMO", True,
+            "Seed the demo city on start when the warehouse is empty (true or false).",
+            _boolean),
+)
+
+SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}
+
+
+class Config:
+    """Resolved settings with attribute access (`config.fiscal_year_start_month`)."""
+
+    def __init__(self, values: Mapping[str, Any]):
+        self._values = dict(values)
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    @property
+    def warehouse_file(self) -> Path:
+        return Path(self.warehouse_path).resolve() if self.warehouse_path else self.data_path / "warehouse.duckdb"
+
+    @property
+    def database_url(self) -> str:
+        url = self._values.get("database_url") or ""
+        return url or f"sqlite:///{self.data_path / 'citystat.sqlite3'}"
+
+
+def load_config(overrides: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then CITYSTAT_* environment variables, then `overrides`.
+
+    Overrides may use either the variable name or the short key (`data_dir`); every
+    value is parsed and checked the same way, wherever it came from.
+    """
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.name)
+        values[setting.key] = setting.default if raw is None or raw == "" else setting.parse(setting.name, raw)
+    for name, value in (overrides or {}).items():
+        setting = SETTINGS_BY_KEY.get(name.removeprefix("CITYSTAT_").lower())
+        if setting is None:
+            raise ConfigError(f"Unknown setting {name!r}; see the settings table in the README")
+        values[setting.key] = setting.parse(setting.name, str(value))
+    return Config(values)
+
+VERSION = "0.1.0"
