@@ -1,0 +1,10 @@
+"""Alembic environment: runs on the connection CityStat hands over in appdb.upgrade()."""
+from alembic import context
+
+from appdb.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata,
+                  render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()
