@@ -1,0 +1,68 @@
+"""Small pieces shared by pages: how a KPI's name, value, target and period read."""
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from i18n import format_period, format_value, localized, translate
+from metrics.periods import Period
+from web.services import Services
+
+
+def kpi_name(kpi: dict[str, Any], language: str) -> str:
+    return localized(kpi, "name", language) or kpi["id"]
+
+
+def department_name(kpi: dict[str, Any], language: str) -> str:
+    return localized({"name": kpi.get("department_name"), "name_es": kpi.get("department_name_es"),
+                      "name_pt": kpi.get("department_name_pt")}, "name", language) or "–"
+
+
+def goal_title(kpi: dict[str, Any], language: str) -> str:
+    return localized({"title": kpi.get("goal_title"), "title_es": kpi.get("goal_title_es"),
+                      "title_pt": kpi.get("goal_title_pt")}, "title", language) or "–"
+
+
+def value_text(kpi: dict[str, Any], value: float | None, language: str, services: Services) -> str:
+    return format_value(value, kpi["unit"], language, decimals=kpi["decimals"],
+                        unit_label=kpi.get("unit_label"), currency=services.config.currency)
+
+
+def target_text(kpi: dict[str, Any], row: dict[str, Any], language: str, services: Services) -> str:
+    """The target that applies to a row: a value, or a band 'low – high'; '–' when none."""
+    if row.get("target_low") is not None:
+        low = value_text(kpi, row["target_low"], language, services)
+        high = value_text(kpi, row["target_high"], language, services)
+        return f"{low} – {high}"
+    return value_text(kpi, row.get("target_value"), language, services)
+
+
+def target_cell(kpi: dict[str, Any], row: dict[str, Any], language: str, services: Services):
+    """The target, and for an even share of an annual total, which total it comes from."""
+    text = target_text(kpi, row, language, services)
+    if row.get("target_basis") != "fiscal_year_share":
+        return text
+    year = services.calendar.label(Period("annual", row["fiscal_year_start"]))
+    annual = value_text(kpi, row["annual_target_value"], language, services)
+    return [text, html.Span(translate("target.share_of_annual", language, year=year, total=annual),
+                            className="muted small block")]
+
+
+def period_text(kpi: dict[str, Any], start, language: str, services: Services, *,
+                short: bool = False) -> str:
+    """How a KPI's period reads; `short` drops words for chart axes (2024-W10, not Week 2024-W10)."""
+    if start is None:
+        return "–"
+    period = Period(kpi["frequency"], start)
+    if short and period.frequency == "weekly":
+        return services.calendar.label(period)
+    return format_period(period, services.calendar, language)
+
+
+def direction_text(kpi: dict[str, Any], language: str) -> str:
+    return translate(f"direction.{kpi['direction']}", language)
+
+
+def frequency_text(kpi: dict[str, Any], language: str) -> str:
+    return translate(f"frequency.{kpi['frequency']}", language)

@@ -1,0 +1,49 @@
+"""The frame around every page: skip link, header with the city, navigation and the
+language switcher, the page itself, and the footer. Built per request, in its language."""
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+from flask import has_request_context
+
+from i18n import LANGUAGES, current_language, month_name, translate
+from metrics import catalog
+from web.services import current_services
+
+
+def _language_switcher(language: str) -> html.Nav:
+    links = []
+    for code, label in LANGUAGES.items():
+        current = code == language
+        links.append(html.A(label, href=f"/lang/{code}", lang=code, hrefLang=code,
+                            className="lang-link current" if current else "lang-link",
+                            **({"aria-current": "true"} if current else {})))
+    return html.Nav(links, className="lang-switch", **{"aria-label": translate("shell.language", language)})
+
+
+def shell() -> html.Div:
+    """The app layout. Dash also calls it once outside any request, when the layout is
+    assigned, to check its structure: then it is built without the city's data."""
+    if not has_request_context():
+        return _frame("en", "CityStat", 1)
+    services = current_services()
+    language = current_language()
+    city = catalog.get_meta(services.warehouse, "city_name") or translate("shell.your_city", language)
+    return _frame(language, city, services.calendar.start_month)
+
+
+def _frame(language: str, city: str, fiscal_start_month: int) -> html.Div:
+    return html.Div([
+        html.A(translate("shell.skip_to_content", language), href="#main", className="skip-link"),
+        html.Header([
+            html.A([html.Span("CityStat", className="brand-mark"),
+                    html.Span(city, className="brand-city")], href="/", className="brand"),
+            html.Nav([dcc.Link(translate("nav.overview", language), href="/", className="nav-link")],
+                     className="site-nav", **{"aria-label": translate("shell.main_navigation", language)}),
+            _language_switcher(language),
+        ], className="site-header"),
+        html.Main(dash.page_container, id="main", className="page", tabIndex="-1"),
+        html.Footer([
+            html.Span(translate("shell.footer", language, month=month_name(fiscal_start_month, language))),
+        ], className="site-footer"),
+    ], className="app", lang=language)

@@ -1,0 +1,61 @@
+"""What one CityStat app owns: its settings, calendar, warehouse and app database.
+
+Kept on `flask_app.extensions["citystat"]`, never in a module global, so several apps
+(tests, say) can live in one process.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from flask import current_app
+from sqlalchemy.engine import Engine
+
+import appdb
+from config import Config
+from metrics.periods import FiscalCalendar
+from metrics.warehouse import Warehouse
+
+EXTENSION = "citystat"
+
+
+@dataclass
+class Services:
+    config: Config
+
+    @cached_property
+    def calendar(self) -> FiscalCalendar:
+        return FiscalCalendar(self.config.fiscal_year_start_month)
+
+    @cached_property
+    def warehouse(self) -> Warehouse:
+        """Opened on first use, not at import or factory time."""
+        return Warehouse(self.config.warehouse_file, timeout=self.config.query_timeout,
+                         row_cap=self.config.query_row_cap)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return appdb.make_engine(self.config.database_url)
+
+    def prepare(self, *, seed_demo: bool | None = None) -> bool:
+        """Migrate both stores and seed the demo city when asked and the warehouse is empty.
+
+        Returns True when the demo city was seeded now.
+        """
+        from data.demo_city import seed_demo as _seed_demo
+
+        appdb.upgrade(self.engine)
+        self.warehouse.schema_version  # opens and migrates
+        if self.config.seed_demo if seed_demo is None else seed_demo:
+            return _seed_demo(self.warehouse, self.calendar)
+        return False
+
+    def close(self) -> None:
+        if "warehouse" in self.__dict__:
+            self.warehouse.close()
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def current_services() -> Services:
+    return current_app.extensions[EXTENSION]
