@@ -19,6 +19,7 @@ from flask import Flask
 
 from config import Config, ConfigError, load_config
 from dashboards.shell import shell
+from metrics.warehouse import WarehouseBusy
 from web.api import api
 from web.services import EXTENSION, Services
 from web.site import site
@@ -84,7 +85,11 @@ def _register_commands(server: Flask) -> None:
         """Seed the demo city into an empty warehouse (does nothing if it holds KPIs)."""
         services: Services = server.extensions[EXTENSION]
         started = time.perf_counter()
-        if services.prepare(seed_demo=True):
+        try:
+            seeded = services.prepare(seed_demo=True)
+        except WarehouseBusy as error:
+            raise click.ClickException(str(error)) from None
+        if seeded:
             click.echo(f"Seeded the demo city into {services.config.warehouse_file} "
                        f"in {time.perf_counter() - started:.1f} s.")
         else:
@@ -103,7 +108,11 @@ def main() -> None:
     server = create_app(config)
     services: Services = server.extensions[EXTENSION]
     started = time.perf_counter()
-    if services.prepare():
+    try:
+        seeded = services.prepare()
+    except WarehouseBusy as error:
+        sys.exit(f"CityStat cannot start: {error}")
+    if seeded:
         print(f"Seeded the demo city in {time.perf_counter() - started:.1f} s "
               f"(data in {config.data_path}).")
     print(f"\nCityStat is serving at http://{config.host}:{config.port}/  (Ctrl+C stops it)\n",
