@@ -1,26 +1,32 @@
 """CityStat's application factory.
 
-`create_app(config)` builds the Flask server, the Dash pages in dashboards/ and the
-/api/v1 blueprint; it opens no database. `python app.py` prepares the stores (seeding the
-demo city on a first start) and serves. `app.server` builds a WSGI app for servers that
-import one.
+`create_app(config)` builds the Flask server, the guard, sign-in, the Dash pages in
+dashboards/ and the /api/v1 blueprint; it opens no database. `python app.py` prepares the
+stores (seeding the demo city and its logins on a first start) and serves. `app.server`
+builds a WSGI app for servers that import one.
 """
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Mapping
 
-import click
 import dash
 from flask import Flask
 
+from web.cli import register_commands
 from config import Config, ConfigError, load_config
 from dashboards.shell import shell
 from metrics.warehouse import WarehouseBusy
 from web.api import api
+from web.auth import init_auth
+from web.errors import init_errors
+from web.guard import init_guard
+from web.rules import CALLBACK_RULES
 from web.services import EXTENSION, Services
 from web.site import site
 
@@ -30,14 +36,25 @@ HERE = Path(__file__).parent
 def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     """A CityStat app for `config` (a Config, or overrides of the settings table)."""
     config = config if isinstance(config, Config) else load_config(config)
-    server = Flask(__name__, static_folder=None)
+    server = Flask(__name__, static_folder=None, template_folder=str(HERE / "web" / "templates"))
+    if config.is_production and (server.debug or os.environ.get("FLASK_DEBUG", "").lower() in ("1", "true")):
+        raise ConfigError("CityStat refuses to run in production with debug on: unset FLASK_DEBUG")
     server.config.update(
         SECRET_KEY=_secret_key(config),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.is_production,
+        REMEMBER_COOKIE_DURATION=timedelta(days=14),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=config.is_production,
+        MAX_CONTENT_LENGTH=config.max_upload_mb * 1024 * 1024,
+        PROPAGATE_EXCEPTIONS=False,
     )
     server.extensions[EXTENSION] = Services(config)
+    init_auth(server)
+    init_guard(server)       # before Dash, so the guard runs before any Dash hook
+    init_errors(server)
     server.register_blueprint(api)
     server.register_blueprint(site)
 
@@ -47,19 +64,25 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         suppress_callback_exceptions=False, serve_locally=True,
     )
     dash_app.layout = shell
-    _register_page_callbacks(dash_app)
     server.extensions["dash"] = dash_app
-    _register_commands(server)
+    _register_page_callbacks(dash_app)
+    register_commands(server)
     return server
 
 
 def _register_page_callbacks(dash_app: dash.Dash) -> None:
     """Each page module registers its callbacks on this app (not on Dash's global list),
-    so every app built in a process gets its own, complete set."""
+    so every app built in a process gets its own, complete set. Every page and callback
+    must say who may use it; the app refuses to start otherwise."""
     for page in dash.page_registry.values():
+        if page.get("access") is None:
+            raise RuntimeError(f"page {page['module']} has no access level: register_page(..., access=...)")
         register = getattr(sys.modules[page["module"]], "register_callbacks", None)
         if register:
             register(dash_app)
+    unguarded = set(dash_app.callback_map) - set(dash_app.server.extensions.get(CALLBACK_RULES, {}))
+    if unguarded:
+        raise RuntimeError(f"callbacks without an access level: {sorted(unguarded)}; use web.guard.callback")
 
 
 def _secret_key(config: Config) -> str:
@@ -79,23 +102,6 @@ def _secret_key(config: Config) -> str:
     return key
 
 
-def _register_commands(server: Flask) -> None:
-    @server.cli.command("seed-demo")
-    def seed_demo_command() -> None:
-        """Seed the demo city into an empty warehouse (does nothing if it holds KPIs)."""
-        services: Services = server.extensions[EXTENSION]
-        started = time.perf_counter()
-        try:
-            seeded = services.prepare(seed_demo=True)
-        except WarehouseBusy as error:
-            raise click.ClickException(str(error)) from None
-        if seeded:
-            click.echo(f"Seeded the demo city into {services.config.warehouse_file} "
-                       f"in {time.perf_counter() - started:.1f} s.")
-        else:
-            click.echo(f"The warehouse {services.config.warehouse_file} already holds KPIs; nothing seeded.")
-
-
 def __getattr__(name: str):
     # `app:server` for WSGI servers, built on first access rather than at import.
     if name == "server":
@@ -104,6 +110,8 @@ def __getattr__(name: str):
 
 
 def main() -> None:
+    from web.demo_logins import ensure_demo_logins
+
     config = load_config()
     server = create_app(config)
     services: Services = server.extensions[EXTENSION]
@@ -113,10 +121,10 @@ def main() -> None:
     except WarehouseBusy as error:
         sys.exit(f"CityStat cannot start: {error}")
     if seeded:
-        print(f"Seeded the demo city in {time.perf_counter() - started:.1f} s "
-              f"(data in {config.data_path}).")
-    print(f"\nCityStat is serving at http://{config.host}:{config.port}/  (Ctrl+C stops it)\n",
-          flush=True)
+        print(f"Seeded the demo city in {time.perf_counter() - started:.1f} s (data in {config.data_path}).")
+    with server.app_context():
+        print(ensure_demo_logins(services) if config.seed_demo else "")
+    print(f"CityStat is serving at http://{config.host}:{config.port}/  (Ctrl+C stops it)\n", flush=True)
     server.run(host=config.host, port=config.port, threaded=True, debug=False, use_reloader=False)
 
 

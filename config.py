@@ -105,6 +105,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CITYSTAT_QUERY_ROW_CAP", 100_000,
             "Most rows one warehouse query returns; larger results are cut and flagged.",
             _whole(1)),
+    Setting("CITYSTAT_MAX_UPLOAD_MB", 50,
+            "Largest request body accepted, in megabytes; bigger uploads get 413.", _whole(1, 2048)),
     Setting("CITYSTAT_SEED_DEMO", True,
             "Seed the demo city on start when the warehouse is empty (true or false).",
             _boolean),

@@ -1,8 +1,117 @@
 """SQLAlchemy models of the app database. Each new table comes with an Alembic revision."""
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text,
+                        UniqueConstraint, event)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("admin", "manager", "analyst", "viewer")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
     """Declarative base shared by every app-database table."""
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    display_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(320))
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    preferred_language: Mapped[str | None] = mapped_column(String(8))
+    # Rotated on password reset and deactivation: sessions carrying an old one stop working.
+    session_token: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    departments: Mapped[list["UserDepartment"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin")
+    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", lazy="select")
+
+    @property
+    def department_ids(self) -> list[str]:
+        return sorted(d.department_id for d in self.departments)
+
+
+class UserDepartment(Base):
+    """An analyst's department (a warehouse department id; the stores are separate)."""
+
+    __tablename__ = "user_departments"
+    __table_args__ = (UniqueConstraint("user_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    department_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    user: Mapped[User] = relationship(back_populates="departments")
+
+
+class ApiToken(Base):
+    """An API token: only its SHA-256 is kept; the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    prefix: Mapped[str] = mapped_column(String(16), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, from where, and how it ended."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(64), nullable=False)
+    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    outcome: Mapped[str] = mapped_column(String(16), nullable=False)   # success, failure, denied
+    target: Mapped[str | None] = mapped_column(String(255))
+    client_address: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _audit_is_append_only(_mapper, _connection, _target):
+    raise PermissionError("the audit log is append-only")
+
+
+class LoginFailure(Base):
+    """A failed login, kept briefly to throttle by account and by client address."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+class Commentary(Base):
+    """What an analyst says about a KPI's period: what happened, why, what comes next."""
+
+    __tablename__ = "commentary"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    department_id: Mapped[str | None] = mapped_column(String(64))
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    author: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)

@@ -12,6 +12,7 @@ from dashboards.figures import target_vs_actual
 from i18n import _, current_language, localized, translate
 from metrics import catalog
 from metrics.periods import Period
+from web.rules import callback
 from web.services import current_services
 
 RANGES = ("12", "24", "60", "all")
@@ -25,7 +26,7 @@ def _title(kpi_id: str | None = None) -> str:
     return f"{name} · CityStat"
 
 
-dash.register_page(__name__, path_template="/kpi/<kpi_id>", title=_title)
+dash.register_page(__name__, path_template="/kpi/<kpi_id>", title=_title, access="viewer")
 
 
 def _history(kpi, periods: str):
@@ -138,8 +139,8 @@ def layout(kpi_id: str | None = None, **_query):
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output("kpi-chart", "figure"), Output("kpi-values", "children"),
-                  Input("kpi-range", "value"), State("kpi-id", "data"), prevent_initial_call=True)
+    @callback(app, "viewer", Output("kpi-chart", "figure"), Output("kpi-values", "children"),
+              Input("kpi-range", "value"), State("kpi-id", "data"), prevent_initial_call=True)
     def change_range(periods, kpi_id):
         # Both inputs come from the browser: re-check them here, never trust the page.
         if periods not in RANGES or not isinstance(kpi_id, str):

@@ -11,7 +11,7 @@ def _title() -> str:
     return f"{_('not_found.title')} · CityStat"
 
 
-dash.register_page(__name__, path="/404", title=_title)
+dash.register_page(__name__, path="/404", title=_title, access="viewer")
 
 
 def layout(**_query):

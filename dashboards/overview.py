@@ -13,6 +13,7 @@ from dashboards.components import (department_name, kpi_name, period_text, targe
                                    value_text)
 from i18n import _, current_language, format_day, localized
 from metrics import catalog
+from web.rules import callback
 from web.services import current_services
 
 
@@ -20,7 +21,7 @@ def _title() -> str:
     return f"{_('overview.title')} · CityStat"
 
 
-dash.register_page(__name__, path="/", title=_title, order=0)
+dash.register_page(__name__, path="/", title=_title, order=0, access="viewer")
 
 
 def _kpi_rows(kpis, language, services):
@@ -137,8 +138,8 @@ def layout(**_query):
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @app.callback(Output("overview-goals", "children"), Input("overview-department", "value"),
-                  prevent_initial_call=True)
+    @callback(app, "viewer", Output("overview-goals", "children"), Input("overview-department", "value"),
+              prevent_initial_call=True)
     def filter_by_department(department):
         services = current_services()
         if department is not None:

@@ -8,6 +8,7 @@ from flask import has_request_context
 
 from i18n import LANGUAGES, current_language, month_name, translate
 from metrics import catalog
+from web.auth import csrf_token, current_account
 from web.services import current_services
 
 
@@ -25,22 +26,43 @@ def shell() -> html.Div:
     """The app layout. Dash also calls it once outside any request, when the layout is
     assigned, to check its structure: then it is built without the city's data."""
     if not has_request_context():
-        return _frame("en", "CityStat", 1)
+        return _frame("en", "CityStat", 1, None)
     services = current_services()
     language = current_language()
     city = catalog.get_meta(services.warehouse, "city_name") or translate("shell.your_city", language)
-    return _frame(language, city, services.calendar.start_month)
+    return _frame(language, city, services.calendar.start_month, current_account())
 
 
-def _frame(language: str, city: str, fiscal_start_month: int) -> html.Div:
+def _user_menu(account, language: str):
+    if account is None:
+        return None
+    return html.Div([
+        html.Span([account.display_name, " · ",
+                   html.Span(translate(f"role.{account.role}", language), className="role")]),
+        html.Form([
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_token()),
+            html.Button(translate("shell.sign_out", language), type="submit", className="link-button"),
+        ], method="POST", action="/logout"),
+    ], className="user-menu")
+
+
+def _nav(account, language: str) -> html.Nav:
+    links = [dcc.Link(translate("nav.overview", language), href="/", className="nav-link")]
+    if account is not None and account.role == "admin":
+        links += [dcc.Link(translate("nav.users", language), href="/admin/users", className="nav-link"),
+                  dcc.Link(translate("nav.audit", language), href="/admin/audit", className="nav-link")]
+    return html.Nav(links, className="site-nav", **{"aria-label": translate("shell.main_navigation", language)})
+
+
+def _frame(language: str, city: str, fiscal_start_month: int, account) -> html.Div:
     return html.Div([
         html.A(translate("shell.skip_to_content", language), href="#main", className="skip-link"),
         html.Header([
             html.A([html.Span("CityStat", className="brand-mark"),
                     html.Span(city, className="brand-city")], href="/", className="brand"),
-            html.Nav([dcc.Link(translate("nav.overview", language), href="/", className="nav-link")],
-                     className="site-nav", **{"aria-label": translate("shell.main_navigation", language)}),
+            _nav(account, language),
             _language_switcher(language),
+            _user_menu(account, language),
         ], className="site-header"),
         html.Main(dash.page_container, id="main", className="page", tabIndex="-1"),
         html.Footer([

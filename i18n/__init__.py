@@ -49,14 +49,20 @@ def negotiate(cookie: str | None, accept_languages: list[tuple[str, float]], def
 
 
 def current_language() -> str:
-    """The language of the request being served (English outside a request)."""
+    """The language of the request being served: the signed-in person's preference (which
+    the guard puts in `g.user_language`), then cookie, browser, default. English outside
+    a request."""
     from flask import current_app, has_request_context, request, g
 
     if not has_request_context():
         return "en"
     if "language" not in g:
-        default = current_app.extensions["citystat"].config.default_language
-        g.language = negotiate(request.cookies.get(COOKIE), list(request.accept_languages), default)
+        preferred = g.get("user_language")
+        if preferred in LANGUAGES:
+            g.language = preferred
+        else:
+            default = current_app.extensions["citystat"].config.default_language
+            g.language = negotiate(request.cookies.get(COOKIE), list(request.accept_languages), default)
     return g.language
 
 

@@ -44,19 +44,57 @@ def make_app(tmp_path):
         server.extensions[EXTENSION].close()
 
 
+# One person per role in the demo app; the analyst works for Public Works only.
+PEOPLE = {
+    "admin": ("admin", []),
+    "manager": ("manager", []),
+    "analyst": ("analyst", ["public-works"]),
+    "viewer": ("viewer", []),
+}
+
+
+def password_of(username: str) -> str:
+    return f"River trail at dawn, bench {sorted(PEOPLE).index(username) + 1}"
+
+
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory):
-    """One app holding the demo city, shared by the HTTP and browser tests."""
+    """One app holding the demo city and one person per role, shared by the HTTP and
+    browser tests."""
     from data.demo_city import seed_demo
+    from web import accounts
 
     server = create_app({"data_dir": str(tmp_path_factory.mktemp("demo")), "seed_demo": False})
     services = server.extensions[EXTENSION]
     services.prepare(seed_demo=False)
     assert seed_demo(services.warehouse, services.calendar, today=DEMO_TODAY)
+    with server.app_context():
+        for username, (role, departments) in PEOPLE.items():
+            accounts.create_user(services, username, password=password_of(username), role=role,
+                                 departments=departments, display_name=f"Test {role.title()}", actor="tests")
     yield server
     services.close()
 
 
 @pytest.fixture
-def client(demo_app):
+def anonymous(demo_app):
+    """A client that has not signed in."""
     return demo_app.test_client()
+
+
+@pytest.fixture
+def client_as(demo_app):
+    """`client_as("analyst")`: a test client signed in as that demo person."""
+    from tests.helpers import sign_in
+
+    def make(username: str):
+        client = demo_app.test_client()
+        sign_in(client, username, password_of(username))
+        return client
+    return make
+
+
+@pytest.fixture
+def client(client_as):
+    """A signed-in viewer: reads everything internal, changes nothing."""
+    return client_as("viewer")

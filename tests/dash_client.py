@@ -17,7 +17,7 @@ def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, An
 
     A `Cookie` header is moved into the client's cookie jar, which would otherwise replace it.
     """
-    headers = dict(headers or {})
+    headers = {"Origin": "http://localhost", **(headers or {})}
     for pair in filter(None, headers.pop("Cookie", "").split(";")):
         name, _, value = pair.strip().partition("=")
         client.set_cookie(name, value)

@@ -95,7 +95,8 @@ def test_numbers_follow_the_locale(client, demo_kpis):
     assert f"{value:,}".replace(",", ".") in portuguese
 
 
-def test_language_switch_remembers_and_returns_only_to_this_site(client):
+def test_language_switch_remembers_and_returns_only_to_this_site(anonymous):
+    client = anonymous
     response = client.get("/lang/es", headers={"Referer": "http://localhost/kpi/abc"})
     assert response.status_code == 302 and response.headers["Location"] == "/kpi/abc"
     assert "citystat_lang=es" in response.headers["Set-Cookie"]

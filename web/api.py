@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from config import VERSION
+from web.rules import access
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -24,12 +25,14 @@ def _http_error(error: HTTPException):
 
 
 @api.get("/health")
+@access("public")
 def health():
     """Liveness: the app answers. Does not touch the warehouse, so it stays cheap."""
     return jsonify({"status": "ok", "version": VERSION})
 
 
 @api.route("/<path:_unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@access("public")
 def unknown_route(_unknown: str):
     """Without this, Dash's catch-all page route would answer unknown API paths with HTML."""
     return error_response(404, f"There is no API route {request.path}; the README lists the routes.")

@@ -10,6 +10,7 @@ from functools import cached_property
 
 from flask import current_app
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 import appdb
 from config import Config
@@ -36,6 +37,14 @@ class Services:
     @cached_property
     def engine(self) -> Engine:
         return appdb.make_engine(self.config.database_url)
+
+    @cached_property
+    def _sessions(self) -> sessionmaker:
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    def session(self) -> Session:
+        """A new app-database session; use as `with services.session() as s, s.begin():`."""
+        return self._sessions()
 
     def prepare(self, *, seed_demo: bool | None = None) -> bool:
         """Migrate both stores and seed the demo city when asked and the warehouse is empty.

@@ -63,17 +63,54 @@ class Problems:
                 and self.items.append(f"HTTP {r.status} {r.url}"))
 
 
+def _forget_language(demo_app, username: str) -> None:
+    from web import accounts
+    from web.services import EXTENSION
+
+    services = demo_app.extensions[EXTENSION]
+    accounts.set_language(services, accounts.find_account(services, username).id, None)
+
+
+def sign_in(tab, username: str) -> None:
+    """Sign in through the login form, as a person would."""
+    from tests.conftest import password_of
+
+    tab.goto("/login")
+    tab.get_by_label("Username").fill(username)
+    tab.get_by_label("Password").fill(password_of(username))
+    tab.get_by_role("button", name="Sign in").click()
+    tab.wait_for_selector("#main h1")
+
+
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 900},
-                                  locale="en-US")
-    tab = context.new_page()
-    problems = Problems()
-    problems.watch(tab, live_server)
-    tab.problems = problems
-    yield tab
-    context.close()
-    assert not problems.items, "the page reported problems:\n" + "\n".join(problems.items)
+def page_as(browser, live_server, demo_app):
+    """`page_as("analyst")`: a browser tab signed in as that demo person (None: anonymous).
+    Each tab fails its test on console errors, page errors or failed requests."""
+    opened = []
+
+    def open_tab(username: str | None):
+        context = browser.new_context(base_url=live_server, viewport={"width": 1366, "height": 900},
+                                      locale="en-US")
+        tab = context.new_page()
+        tab.problems = Problems()
+        tab.problems.watch(tab, live_server)
+        opened.append((context, tab))
+        if username:
+            _forget_language(demo_app, username)   # a test that switched language must not leak it
+            sign_in(tab, username)
+        return tab
+
+    yield open_tab
+    problems = [item for _, tab in opened for item in tab.problems.items]
+    for context, _ in opened:
+        context.close()
+    assert not problems, "the page reported problems:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(page_as):
+    """A tab signed in as the demo viewer."""
+    return page_as("viewer")
 
 
 def screenshot(page, name: str) -> Path:
