@@ -10,24 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from metrics import sql
 from metrics.periods import FiscalCalendar, Period
 from metrics.warehouse import Warehouse
 
 
-def fiscal_year_start_sql(column: str) -> str:
-    """SQL for the first day of the fiscal year holding `column`; needs `$fy_month`."""
-    return (f"CAST(date_trunc('month', {column}) - to_months(CAST((month({column}) - $fy_month + 12) % 12 "
-            f"AS INTEGER)) AS DATE)")
-
-
-# Periods of a frequency in one fiscal year; weeks and days by the fiscal year's length.
-_PERIODS_PER_YEAR = """CASE k.frequency WHEN 'monthly' THEN 12.0 WHEN 'quarterly' THEN 4.0 WHEN 'annual' THEN 1.0
-    WHEN 'weekly' THEN datediff('day', fy.start, CAST(fy.start + INTERVAL 1 YEAR AS DATE)) / 7.0
-    ELSE datediff('day', fy.start, CAST(fy.start + INTERVAL 1 YEAR AS DATE)) END"""
+_PERIODS_PER_YEAR = sql.periods_in_fiscal_year("k.frequency", "fy.start")
 
 # Joins the target that applies to `o.period_start` of KPI `k`; `o` and `k` must be in scope.
 _APPLICABLE_TARGET = f"""
-    CROSS JOIN LATERAL (SELECT {fiscal_year_start_sql('o.period_start')} AS start) fy
+    CROSS JOIN LATERAL (SELECT {sql.fiscal_year_start('o.period_start')} AS start) fy
     LEFT JOIN targets tp ON tp.kpi_id = k.id AND tp.frequency = k.frequency AND tp.period_start = o.period_start
     LEFT JOIN targets ta ON ta.kpi_id = k.id AND ta.frequency = 'annual' AND ta.period_start = fy.start
 """
@@ -35,7 +27,7 @@ _APPLICABLE_TARGET = f"""
 _TARGET_COLUMNS = f"""
     CASE WHEN tp.kpi_id IS NOT NULL THEN tp.value
          WHEN ta.value IS NOT NULL AND k.aggregation = 'sum' AND k.frequency <> 'annual'
-              THEN ta.value / ({_PERIODS_PER_YEAR})
+              THEN ta.value / ({_PERIODS_PER_YEAR}) 
          ELSE ta.value END AS target_value,
     CASE WHEN tp.kpi_id IS NOT NULL THEN tp.low ELSE ta.low END AS target_low,
     CASE WHEN tp.kpi_id IS NOT NULL THEN tp.high ELSE ta.high END AS target_high,

@@ -1,0 +1,199 @@
+"""The status engine (DESIGN §4): status, freshness and trend for every KPI in one
+set-wise query, evaluated as of a date, and the goal roll-up on top of it.
+
+As of a date, a KPI's data are the values of periods that ended by that date. Status
+compares the latest such value with the target that applies to its period: the period's
+own target, else the fiscal year's. A sum KPI measured more often than yearly whose only
+target is annual compares its fiscal-year-to-date total with the target pro-rated by the
+periods elapsed. Freshness, trend and status are separate answers.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any, Iterable
+
+from metrics import sql
+from metrics.periods import FiscalCalendar
+from metrics.warehouse import Warehouse
+
+STATUSES = ("on_track", "at_risk", "off_track", "no_target", "no_direction", "no_data")
+SCORED = {"on_track": 1.0, "at_risk": 0.5, "off_track": 0.0}
+TRENDS = ("improving", "worsening", "flat", "insufficient")
+TREND_PERIODS = 6        # the window the trend looks at
+TREND_MIN_POINTS = 4     # fewer values than this: 'insufficient'
+TREND_THRESHOLD = 0.02   # a move of more than 2 % of the mean counts
+
+_STATUS_SQL = f"""
+WITH k AS (
+    SELECT k.*, d.name AS department_name, d.name_es AS department_name_es, d.name_pt AS department_name_pt,
+           g.title AS goal_title, g.title_es AS goal_title_es, g.title_pt AS goal_title_pt,
+           g.parent_id AS goal_parent_id
+    FROM kpis k
+    LEFT JOIN departments d ON d.id = k.department_id
+    LEFT JOIN goals g ON g.id = k.goal_id
+    WHERE NOT k.archived
+      AND ($department IS NULL OR k.department_id = $department)
+      AND ($goal IS NULL OR k.goal_id = $goal OR g.parent_id = $goal)
+      AND ($kpi_id IS NULL OR k.id = $kpi_id)
+      AND (NOT $published_only OR k.published)
+),
+obs AS (
+    SELECT o.kpi_id, o.period_start, o.value, {sql.period_index('k.frequency', 'o.period_start')} AS idx
+    FROM observations o JOIN k ON k.id = o.kpi_id
+    WHERE o.dimension = '' AND o.value IS NOT NULL
+      AND {sql.period_end('k.frequency', 'o.period_start')} <= $as_of
+),
+latest AS (
+    SELECT kpi_id, max(idx) AS idx FROM obs GROUP BY kpi_id
+),
+lv AS (
+    SELECT o.kpi_id, o.period_start, o.value, o.idx, {sql.fiscal_year_start('o.period_start')} AS fy_start
+    FROM obs o JOIN latest l ON l.kpi_id = o.kpi_id AND l.idx = o.idx
+),
+window_stats AS (
+    SELECT o.kpi_id, count(*) AS points, regr_slope(o.value, o.idx) AS slope, avg(abs(o.value)) AS mean_abs
+    FROM obs o JOIN latest l ON l.kpi_id = o.kpi_id
+    WHERE o.idx > l.idx - {TREND_PERIODS}
+    GROUP BY o.kpi_id
+),
+ytd AS (
+    SELECT o.kpi_id, sum(o.value) AS total, count(*) AS points
+    FROM obs o JOIN lv ON lv.kpi_id = o.kpi_id
+    WHERE o.period_start >= lv.fy_start AND o.period_start <= lv.period_start
+    GROUP BY o.kpi_id
+),
+joined AS (
+    SELECT k.*, lv.period_start AS latest_period_start, lv.value AS latest_value, lv.fy_start,
+           w.points AS trend_points, w.slope, w.mean_abs, ytd.total AS ytd_total,
+           tp.kpi_id IS NOT NULL AS has_period_target,
+           coalesce(tp.value, ta.value) AS raw_target, coalesce(tp.low, ta.low) AS raw_low,
+           coalesce(tp.high, ta.high) AS raw_high, ta.kpi_id IS NOT NULL AS has_annual_target,
+           ta.value AS annual_target_value,
+           {sql.elapsed_in_fiscal_year('k.frequency', 'lv.fy_start', 'lv.period_start')} AS elapsed,
+           {sql.periods_in_fiscal_year('k.frequency', 'lv.fy_start')} AS periods_in_year
+    FROM k
+    LEFT JOIN lv ON lv.kpi_id = k.id
+    LEFT JOIN window_stats w ON w.kpi_id = k.id
+    LEFT JOIN ytd ON ytd.kpi_id = k.id
+    LEFT JOIN targets tp ON tp.kpi_id = k.id AND tp.frequency = k.frequency AND tp.period_start = lv.period_start
+    LEFT JOIN targets ta ON tp.kpi_id IS NULL AND ta.kpi_id = k.id AND ta.frequency = 'annual'
+                        AND ta.period_start = lv.fy_start
+),
+compared AS (
+    SELECT *,
+        -- sum KPIs with only an annual target: fiscal year to date against the pro-rated target
+        (NOT has_period_target AND has_annual_target AND aggregation = 'sum' AND frequency <> 'annual')
+            AS year_to_date,
+        CASE WHEN NOT has_period_target AND has_annual_target AND aggregation = 'sum' AND frequency <> 'annual'
+             THEN elapsed * 1.0 / periods_in_year ELSE 1.0 END AS share
+    FROM joined
+),
+evaluated AS (
+    SELECT *,
+        CASE WHEN year_to_date THEN ytd_total ELSE latest_value END AS compared_value,
+        raw_target * share AS compared_target, raw_low * share AS compared_low, raw_high * share AS compared_high
+    FROM compared
+)
+SELECT *,
+    CASE
+        WHEN latest_value IS NULL THEN 'no_data'
+        WHEN direction = 'neutral' THEN 'no_direction'
+        WHEN direction = 'band' AND (compared_low IS NULL OR compared_high IS NULL) THEN 'no_target'
+        WHEN direction <> 'band' AND compared_target IS NULL THEN 'no_target'
+        WHEN direction = 'up' THEN CASE
+            WHEN compared_value >= compared_target THEN 'on_track'
+            WHEN compared_value >= compared_target - tolerance * abs(compared_target) THEN 'at_risk'
+            ELSE 'off_track' END
+        WHEN direction = 'down' THEN CASE
+            WHEN compared_value <= compared_target THEN 'on_track'
+            WHEN compared_value <= compared_target + tolerance * abs(compared_target) THEN 'at_risk'
+            ELSE 'off_track' END
+        ELSE CASE
+            WHEN compared_value BETWEEN compared_low AND compared_high THEN 'on_track'
+            WHEN compared_value < compared_low
+                 AND compared_value >= compared_low - tolerance * abs(compared_low) THEN 'at_risk'
+            WHEN compared_value > compared_high
+                 AND compared_value <= compared_high + tolerance * abs(compared_high) THEN 'at_risk'
+            ELSE 'off_track' END
+    END AS status,
+    CASE WHEN latest_value IS NULL THEN NULL
+         WHEN lag_days IS NULL THEN {sql.period_end('frequency', sql.shift('frequency', 'latest_period_start', '2'))}
+         ELSE CAST({sql.period_end('frequency', sql.shift('frequency', 'latest_period_start', '1'))}
+                   + to_days(lag_days) AS DATE)
+    END AS next_due,
+    CASE WHEN coalesce(trend_points, 0) < {TREND_MIN_POINTS} THEN NULL
+         WHEN coalesce(mean_abs, 0) = 0 THEN 0.0
+         ELSE coalesce(slope, 0) * {TREND_PERIODS} / mean_abs END AS trend_change
+FROM evaluated
+ORDER BY goal_id, name
+"""
+
+
+def _trend(row: dict[str, Any]) -> str:
+    change = row["trend_change"]
+    if change is None:
+        return "insufficient"
+    direction = row["direction"]
+    if direction == "band" and row["compared_low"] is not None:
+        middle = (row["compared_low"] + row["compared_high"]) / 2
+        direction = "down" if row["compared_value"] > middle else "up"
+    if direction not in ("up", "down") or abs(change) <= TREND_THRESHOLD:
+        return "flat"
+    return "improving" if (change > 0) == (direction == "up") else "worsening"
+
+
+def _percent_of_target(row: dict[str, Any]) -> float | None:
+    target, value = row["compared_target"], row["compared_value"]
+    if target in (None, 0) or value is None:
+        return None
+    return value / target
+
+
+def kpi_statuses(warehouse: Warehouse, calendar: FiscalCalendar, as_of: date, *,
+                 department: str | None = None, goal: str | None = None, kpi_id: str | None = None,
+                 published_only: bool = False) -> list[dict[str, Any]]:
+    """Every live KPI (filtered) with its latest value, target, status, freshness and trend
+    as of `as_of`. One query for all KPIs; the classification of the trend is the only
+    per-row work done in Python."""
+    rows = warehouse.query(_STATUS_SQL, {
+        "as_of": as_of, "fy_month": calendar.start_month, "department": department, "goal": goal,
+        "kpi_id": kpi_id, "published_only": published_only,
+    }).dicts()
+    for row in rows:
+        row["trend"] = _trend(row)
+        row["stale"] = row["next_due"] is not None and as_of > row["next_due"]
+        row["percent_of_target"] = _percent_of_target(row)
+        row["target_basis"] = ("period" if row["has_period_target"] else
+                               "fiscal_year_to_date" if row["year_to_date"] else
+                               "fiscal_year" if row["has_annual_target"] else None)
+    return rows
+
+
+def roll_up(statuses: Iterable[str]) -> dict[str, Any]:
+    """Goal roll-up: on/at risk/off score 1/0.5/0, averaged over KPIs that have one of them;
+    on_track from 0.8, at_risk from 0.5. KPIs without such a status are counted apart."""
+    counts = Counter(statuses)
+    scored = [SCORED[s] for s in counts.elements() if s in SCORED]
+    score = sum(scored) / len(scored) if scored else None
+    status = (None if score is None else "on_track" if score >= 0.8 else "at_risk" if score >= 0.5
+              else "off_track")
+    return {"status": status, "score": score, "counts": {s: counts.get(s, 0) for s in STATUSES},
+            "unscored": sum(counts.get(s, 0) for s in STATUSES if s not in SCORED)}
+
+
+def goal_statuses(warehouse: Warehouse, calendar: FiscalCalendar, as_of: date,
+                  kpis: list[dict[str, Any]] | None = None, *, published_only: bool = False) -> list[dict[str, Any]]:
+    """Goals with the roll-up of their KPIs, a parent goal including its sub-goals' KPIs."""
+    from metrics.catalog import list_goals
+
+    kpis = kpis if kpis is not None else kpi_statuses(warehouse, calendar, as_of, published_only=published_only)
+    goals = list_goals(warehouse)
+    parents = {g["id"]: g["parent_id"] for g in goals}
+    members: dict[str, list[str]] = {g["id"]: [] for g in goals}
+    for kpi in kpis:
+        goal = kpi["goal_id"]
+        while goal is not None and goal in members:
+            members[goal].append(kpi["status"])
+            goal = parents.get(goal)
+    return [{**goal, **roll_up(members[goal["id"]]), "kpi_total": len(members[goal["id"]])} for goal in goals]
