@@ -130,3 +130,13 @@ def kpi_targets(warehouse: Warehouse, kpi_id: str) -> list[dict[str, Any]]:
         SELECT frequency, period_start, value, low, high
         FROM targets WHERE kpi_id = $kpi_id ORDER BY period_start, frequency
     """, {"kpi_id": kpi_id}).dicts()
+
+
+def kpi_observations(warehouse: Warehouse, calendar: FiscalCalendar, kpi_id: str, as_of) -> list[dict[str, Any]]:
+    """Every value of a KPI for periods ended by `as_of`, totals and breakdowns, in order."""
+    return warehouse.query(f"""
+        SELECT o.period_start, o.dimension, o.member, o.value, o.numerator, o.denominator, o.note
+        FROM observations o JOIN kpis k ON k.id = o.kpi_id
+        WHERE o.kpi_id = $kpi_id AND {sql.period_end('k.frequency', 'o.period_start')} <= $as_of
+        ORDER BY o.period_start, o.dimension, o.member
+    """, {"kpi_id": kpi_id, "as_of": as_of}).dicts()

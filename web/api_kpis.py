@@ -1,0 +1,146 @@
+"""/api/v1 KPIs and goals with their status (DESIGN §8). Anonymous callers see only what the
+city published; everyone else sees every live KPI."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import jsonify, request, url_for
+
+from metrics import catalog, forecast, status
+from metrics.periods import Period, PeriodError, parse_date
+from web.api import api, error_response
+from web.auth import current_scope
+from web.rules import access
+from web.services import current_services
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+class BadRequest(ValueError):
+    """A query parameter that cannot be used; the message says which and how to fix it."""
+
+
+def _as_of() -> date:
+    raw = request.args.get("as_of")
+    if not raw:
+        return date.today()
+    try:
+        return parse_date(raw)
+    except PeriodError as error:
+        raise BadRequest(f"as_of: {error}") from None
+
+
+def _whole(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+    return int(raw)
+
+
+def _target(row: dict[str, Any]) -> float | dict[str, float] | None:
+    if row["direction"] == "band" and row["compared_low"] is not None:
+        return {"low": row["compared_low"], "high": row["compared_high"]}
+    return row["compared_target"]
+
+
+def _forecast(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {key: value[key] for key in ("fiscal_year", "method", "value", "low", "high", "likelihood", "target")}
+
+
+def kpi_json(row: dict[str, Any], calendar, prediction: dict[str, Any] | None) -> dict[str, Any]:
+    latest = None
+    if row["latest_period_start"] is not None:
+        latest = {"period": calendar.label(Period(row["frequency"], row["latest_period_start"])),
+                  "value": row["latest_value"]}
+    return {
+        "id": row["id"], "name": row["name"], "department": row["department_id"],
+        "department_name": row["department_name"], "goal_id": row["goal_id"], "unit": row["unit"],
+        "direction": row["direction"], "frequency": row["frequency"], "aggregation": row["aggregation"],
+        "published": row["published"], "critical": row["critical"], "latest": latest, "target": _target(row),
+        "target_basis": row["target_basis"], "compared_value": row["compared_value"],
+        "percent_of_target": row["percent_of_target"], "status": row["status"], "trend": row["trend"],
+        "stale": row["stale"], "next_due": row["next_due"].isoformat() if row["next_due"] else None,
+        "forecast": _forecast(prediction),
+    }
+
+
+@api.errorhandler(BadRequest)
+def _bad_request(error: BadRequest):
+    return error_response(400, str(error))
+
+
+@api.get("/kpis")
+@access("public")
+def list_kpis():
+    """KPIs with status as of a date; filters department, goal, status; `limit`/`offset`
+    pages, with a `Link: <...>; rel="next"` header and X-Total-Count."""
+    services, scope = current_services(), current_scope()
+    as_of = _as_of()
+    wanted = request.args.get("status") or None
+    if wanted is not None and wanted not in status.STATUSES:
+        raise BadRequest(f"status must be one of {', '.join(status.STATUSES)}, got {wanted!r}")
+    limit = _whole("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _whole("offset", 0, 0, 10**9)
+    rows = status.kpi_statuses(services.warehouse, services.calendar, as_of,
+                               department=request.args.get("department") or None,
+                               goal=request.args.get("goal") or None, published_only=scope.published_only)
+    if wanted:
+        rows = [row for row in rows if row["status"] == wanted]
+    page = rows[offset:offset + limit]
+    predictions = forecast.forecasts(services.warehouse, services.calendar, as_of, page)
+    response = jsonify([kpi_json(row, services.calendar, predictions[row["id"]]) for row in page])
+    response.headers["X-Total-Count"] = str(len(rows))
+    if offset + limit < len(rows):
+        query = {**request.args.to_dict(), "offset": offset + limit, "limit": limit}
+        response.headers["Link"] = f'<{url_for("api.list_kpis")}?{urlencode(query)}>; rel="next"'
+    return response
+
+
+@api.get("/kpis/<kpi_id>")
+@access("public")
+def get_kpi(kpi_id: str):
+    """One KPI: its definition, targets, observations (with breakdowns) and status fields."""
+    services, scope = current_services(), current_scope()
+    as_of = _as_of()
+    rows = status.kpi_statuses(services.warehouse, services.calendar, as_of, kpi_id=kpi_id,
+                               published_only=scope.published_only)
+    if not rows:
+        return error_response(404, f"There is no KPI {kpi_id!r}.")
+    row = rows[0]
+    prediction = forecast.forecasts(services.warehouse, services.calendar, as_of, rows)[kpi_id]
+    body = kpi_json(row, services.calendar, prediction)
+    definition_fields = ("name_es", "name_pt", "description", "description_es", "description_pt", "unit_label",
+                         "tolerance", "decimals", "owner", "data_source", "methodology", "lag_days", "breakdowns")
+    body.update({field: row[field] for field in definition_fields})
+    body["lag"] = row["lag_days"]
+    body["targets"] = [{"period": services.calendar.label(Period(t["frequency"], t["period_start"])),
+                        "frequency": t["frequency"], "value": t["value"], "low": t["low"], "high": t["high"]}
+                       for t in catalog.kpi_targets(services.warehouse, kpi_id)]
+    body["observations"] = [{"period": services.calendar.label(Period(row["frequency"], o["period_start"])),
+                             "dimension": o["dimension"] or None, "member": o["member"] or None,
+                             "value": o["value"], "numerator": o["numerator"], "denominator": o["denominator"],
+                             "note": o["note"]}
+                            for o in catalog.kpi_observations(services.warehouse, services.calendar, kpi_id, as_of)]
+    return jsonify(body)
+
+
+@api.get("/goals")
+@access("public")
+def list_goals():
+    """Goals with their roll-up status and KPI counts by status."""
+    services, scope = current_services(), current_scope()
+    as_of = _as_of()
+    kpis = status.kpi_statuses(services.warehouse, services.calendar, as_of, published_only=scope.published_only)
+    goals = status.goal_statuses(services.warehouse, services.calendar, as_of, kpis)
+    if scope.published_only:
+        goals = [g for g in goals if g["kpi_total"]]
+    fields = ("id", "title", "description", "owner", "parent_id", "mayoral_priority", "status", "score",
+              "counts", "kpi_total", "unscored")
+    return jsonify([{field: goal[field] for field in fields} for goal in goals])
