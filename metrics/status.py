@@ -197,3 +197,14 @@ def goal_statuses(warehouse: Warehouse, calendar: FiscalCalendar, as_of: date,
             members[goal].append(kpi["status"])
             goal = parents.get(goal)
     return [{**goal, **roll_up(members[goal["id"]]), "kpi_total": len(members[goal["id"]])} for goal in goals]
+
+
+def status_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """KPIs whose status moved between two evaluations (e.g. a month apart), worst news first:
+    each row of `after` with `previous_status` added."""
+    earlier = {row["id"]: row["status"] for row in before}
+    rank = {"off_track": 0, "at_risk": 1, "on_track": 2}
+    moved = [{**row, "previous_status": earlier[row["id"]]} for row in after
+             if row["id"] in earlier and earlier[row["id"]] != row["status"]
+             and row["status"] in SCORED and earlier[row["id"]] in SCORED]
+    return sorted(moved, key=lambda r: (rank[r["status"]] - rank[r["previous_status"]], r["name"]))

@@ -233,3 +233,13 @@ def test_filters_and_published_only(store):
         tx.execute("UPDATE kpis SET published = TRUE WHERE id = 'b'")
     assert [r["id"] for r in status.kpi_statuses(store, JULY, LATE, department="police")] == ["a"]
     assert [r["id"] for r in status.kpi_statuses(store, JULY, LATE, published_only=True)] == ["b"]
+
+
+def test_status_changes_lists_moves_worst_first():
+    before = [{"id": "a", "name": "A", "status": "on_track"}, {"id": "b", "name": "B", "status": "at_risk"},
+              {"id": "c", "name": "C", "status": "off_track"}, {"id": "d", "name": "D", "status": "no_data"}]
+    after = [{"id": "a", "name": "A", "status": "off_track"}, {"id": "b", "name": "B", "status": "on_track"},
+             {"id": "c", "name": "C", "status": "off_track"}, {"id": "d", "name": "D", "status": "on_track"}]
+    moved = status.status_changes(before, after)
+    assert [(m["id"], m["previous_status"], m["status"]) for m in moved] == [
+        ("a", "on_track", "off_track"), ("b", "at_risk", "on_track")]
