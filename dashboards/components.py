@@ -66,3 +66,28 @@ def direction_text(kpi: dict[str, Any], language: str) -> str:
 
 def frequency_text(kpi: dict[str, Any], language: str) -> str:
     return translate(f"frequency.{kpi['frequency']}", language)
+
+
+# -- status, trend and freshness: never colour alone ---------------------------------------
+STATUS_ICONS = {"on_track": "✔", "at_risk": "▲", "off_track": "✖", "no_target": "–", "no_direction": "○",
+                "no_data": "?"}
+TREND_ARROWS = {"up": "↗", "down": "↘", "flat": "→"}
+
+
+def status_badge(status: str | None, language: str) -> html.Span:
+    """The status as an icon and a word, on a tint that is never the only signal."""
+    status = status or "no_data"
+    return html.Span([html.Span(STATUS_ICONS[status], className="status-icon", **{"aria-hidden": "true"}),
+                      translate(f"status.{status}", language)], className=f"status status-{status}")
+
+
+def trend_marker(trend: str, change: float | None, language: str) -> html.Span:
+    """An arrow for where the values move, and a word for whether that is good."""
+    movement = "flat" if change is None or abs(change) <= 0.02 else ("up" if change > 0 else "down")
+    arrow = "" if trend == "insufficient" else TREND_ARROWS[movement]
+    return html.Span([html.Span(arrow, className="trend-arrow", **{"aria-hidden": "true"}),
+                      translate(f"trend.{trend}", language)], className=f"trend trend-{trend}")
+
+
+def stale_badge(stale: bool, language: str):
+    return html.Span(translate("status.stale", language), className="badge badge-stale") if stale else None
