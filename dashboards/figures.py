@@ -1,7 +1,9 @@
 """Every chart CityStat draws, in one place, so they share colours, fonts and locale."""
 from __future__ import annotations
 
-from typing import Any
+import html
+from datetime import date
+from typing import Any, Mapping
 
 import plotly.graph_objects as go
 
@@ -18,15 +20,32 @@ NOTE = "#5b2a86"
 SEPARATORS = {"en": ".,", "es": ",.", "pt": ",."}
 
 
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _tickformat(unit: str, decimals: int) -> str | None:
     if unit == "percent":
         return f".{max(decimals - 1, 0)}%"
     return None
 
 
+def _plain(text: str) -> str:
+    """Plotly reads a few HTML tags in chart text; notes and commentary are plain text, so
+    escape them (Plotly turns the entities back into the characters written)."""
+    return html.escape(text, quote=False)
+
+
+def _remarks(row: dict[str, Any], commentary: Mapping[date, list[str]]) -> list[str]:
+    """What was said about a row's period: the observation's note, then commentary."""
+    return ([row["note"]] if row.get("note") else []) + list(commentary.get(row["period_start"], ()))
+
+
 def target_vs_actual(kpi: dict[str, Any], history: list[dict[str, Any]], language: str,
-                     services: Services) -> go.Figure:
-    """The KPI's actual values against its target line or band, notes marked on the line."""
+                     services: Services, commentary: Mapping[date, list[str]] | None = None) -> go.Figure:
+    """The KPI's actual values against its target line or band; periods with a note or
+    commentary (`commentary`: texts by period start) are marked on the line."""
     labels = [period_text(kpi, row["period_start"], language, services, short=True) for row in history]
     shown = [value_text(kpi, row["value"], language, services) for row in history]
     figure = go.Figure()
@@ -52,16 +71,18 @@ def target_vs_actual(kpi: dict[str, Any], history: list[dict[str, Any]], languag
         line={"color": ACTUAL, "width": 2.5}, marker={"size": 5}, customdata=shown,
         hovertemplate="%{x}<br>" + translate("chart.actual", language) + ": %{customdata}<extra></extra>"))
 
-    noted = [(label, row) for label, row in zip(labels, history) if row.get("note")]
-    if noted:
+    said = [(label, row, remarks) for label, row in zip(labels, history)
+            if (remarks := _remarks(row, commentary or {}))]
+    if said:
         figure.add_trace(go.Scatter(
-            x=[label for label, _ in noted], y=[row["value"] for _, row in noted], mode="markers",
+            x=[label for label, _, _ in said], y=[row["value"] for _, row, _ in said], mode="markers",
             marker={"symbol": "diamond-open", "size": 12, "color": NOTE, "line": {"width": 2}},
-            name=translate("chart.note", language), customdata=[row["note"] for _, row in noted],
+            name=translate("chart.note", language),
+            customdata=["<br>".join(_plain(_short(text, 120)) for text in remarks) for _, _, remarks in said],
             hovertemplate="%{x}<br>%{customdata}<extra></extra>"))
-        for label, row in noted[-3:]:
-            note = row["note"] if len(row["note"]) <= 48 else row["note"][:47] + "…"
-            figure.add_annotation(x=label, y=row["value"], text=note, showarrow=True, arrowhead=2,
+        for label, row, remarks in said[-3:]:
+            figure.add_annotation(x=label, y=row["value"], text=_plain(_short(remarks[0], 48)),
+                                  showarrow=True, arrowhead=2,
                                   arrowcolor=NOTE, ax=0, ay=-42, font={"size": 11, "color": NOTE},
                                   bgcolor="rgba(255,255,255,0.9)", bordercolor=NOTE, borderwidth=1)
 
