@@ -49,3 +49,9 @@ def events(services, *, action: str | None = None, actor: str | None = None, out
         query = query.where(AuditEvent.id < before_id)
     with services.session() as session:
         return list(session.scalars(query))
+
+
+def actions(services) -> list[str]:
+    """The distinct actions the log holds, for filters."""
+    with services.session() as session:
+        return list(session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
