@@ -25,6 +25,7 @@ from metrics.warehouse import WarehouseBusy
 from web import api_kpis  # noqa: F401  (adds the KPI and goal routes to the blueprint)
 from web.api import api
 from web.auth import init_auth
+from web.dash_safety import init_validation_scrub
 from web.errors import init_errors
 from web.guard import init_guard
 from web.rules import CALLBACK_RULES
@@ -65,6 +66,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         suppress_callback_exceptions=False, serve_locally=True,
     )
     dash_app.layout = shell
+    init_validation_scrub(server, dash_app)
     server.extensions["dash"] = dash_app
     _register_page_callbacks(dash_app)
     register_commands(server)

@@ -162,7 +162,7 @@ def security_headers(response):
     hashes = " ".join(dash_app.csp_hashes()) if dash_app else ""
     response.headers.setdefault("Content-Security-Policy", (
         "default-src 'self'; "
-        f"script-src 'self' {hashes} 'unsafe-eval'; "
+        f"script-src 'self' {hashes}; "
         "style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"))
