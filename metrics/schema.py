@@ -128,4 +128,34 @@ CREATE TABLE observations (
     PRIMARY KEY (kpi_id, period_start, dimension, member)
 );
 """),
+    (2, "what each import replaced, so a revert restores it exactly", """
+CREATE TABLE import_replaced_observations (
+    replaced_by INTEGER NOT NULL,
+    kpi_id VARCHAR NOT NULL,
+    frequency VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    dimension VARCHAR NOT NULL,
+    member VARCHAR NOT NULL,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    note VARCHAR,
+    batch_id INTEGER,
+    updated_at TIMESTAMP
+);
+CREATE TABLE import_replaced_targets (
+    replaced_by INTEGER NOT NULL,
+    kpi_id VARCHAR NOT NULL,
+    frequency VARCHAR NOT NULL,
+    period_start DATE NOT NULL,
+    value DOUBLE,
+    low DOUBLE,
+    high DOUBLE,
+    batch_id INTEGER,
+    updated_at TIMESTAMP
+);
+ALTER TABLE import_batches ADD COLUMN report JSON;
+ALTER TABLE import_batches ADD COLUMN targets_loaded INTEGER DEFAULT 0;
+ALTER TABLE import_batches ADD COLUMN kpis_created INTEGER DEFAULT 0;
+"""),
 )

@@ -92,6 +92,22 @@ class Transaction:
         return len(frame)
 
 
+class Workspace(Transaction):
+    """One cursor for a job of several steps: temp tables made on it stay visible to it.
+    Reads run as they come; `write()` takes the writer's lock and one transaction."""
+
+    @contextmanager
+    def write(self) -> Iterator["Workspace"]:
+        with self._warehouse._write_lock:
+            self.cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield self
+            except BaseException:
+                self.cursor.execute("ROLLBACK")
+                raise
+            self.cursor.execute("COMMIT")
+
+
 class Warehouse:
     """The city's numbers in one DuckDB file (or `:memory:` for tests)."""
 
@@ -179,6 +195,12 @@ class Warehouse:
         """Run one parameterised statement with a time limit and a row cap."""
         with self.cursor() as cursor:
             return _run(cursor, sql, params, timeout or self.timeout, max_rows or self.row_cap)
+
+    @contextmanager
+    def workspace(self) -> Iterator[Workspace]:
+        """A cursor of its own for a multi-step job such as an import."""
+        with self.cursor() as cursor:
+            yield Workspace(cursor, self)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

@@ -1,0 +1,612 @@
+"""Imports (DESIGN §5): a city's file and a profile in; a report of every rejected row, or
+the data in, in one transaction, all or nothing.
+
+The file is staged as text (metrics.sources), shaped by the profile into one row per KPI,
+period and breakdown, and parsed set-wise in SQL: numbers with thousands separators,
+percent signs, scientific notation or decimal commas; missing-value words. The few
+distinct KPIs and period texts are resolved in Python with the same rules as the rest of
+CityStat (metrics.periods), then joined back. Nothing per row happens in Python, so a
+million-row file streams through DuckDB.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from metrics.access import Scope
+from metrics.periods import FiscalCalendar, Period, PeriodError
+from metrics.profiles import CATEGORIES, KPI_FIELDS, Profile, ProfileError
+from metrics.sources import SourceError, Staged, stage_file
+from metrics.warehouse import Warehouse
+
+REPORT_ERRORS = 1000
+VALUE_COLUMNS = ("value", "target", "target_low", "target_high", "numerator", "denominator")
+TEXT_FIELDS = ("dimension", "member", "note")
+_SLASH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+
+
+class ImportError_(ValueError):
+    """A file or profile problem that stops the import before any row is judged."""
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    rows: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    empty: int = 0
+    replaced: int = 0
+    targets: int = 0
+    kpis_created: list[str] = field(default_factory=list)
+    kpis_updated: list[str] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    committed: bool = False
+    batch_id: int | None = None
+    shape: str | None = None
+    headers: list[str] = field(default_factory=list)
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    encoding: str | None = None
+    delimiter: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- small pure helpers ---------------------------------------------------------------------------
+def slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80]
+
+
+def _literal(value: Any) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _boolean(text: str) -> bool | None:
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "y", "1", "x", "published", "critical"):
+        return True
+    if lowered in ("false", "no", "n", "0", ""):
+        return False
+    return None
+
+
+def parse_period(text: str, frequency: str, calendar: FiscalCalendar, period_format: str | None) -> Period:
+    """The period a file means: a period label as written (its own frequency, which must sit
+    on the city's fiscal calendar), or a date - ISO, in the profile's format, an Excel serial
+    number (format "excel") or an unambiguous d/m/y - mapped to the KPI's `frequency`."""
+    raw = " ".join(str(text).split())
+    day: date | None = None
+    if period_format == "excel":
+        try:
+            day = date(1899, 12, 30) + timedelta(days=int(float(raw)))
+        except (ValueError, OverflowError):
+            raise PeriodError(f"{raw!r} is not an Excel date number") from None
+    elif period_format:
+        try:
+            day = datetime.strptime(raw, period_format).date()
+        except ValueError:
+            raise PeriodError(f"{raw!r} does not match the date format {period_format}") from None
+    elif match := _ISO_DAY.match(raw):
+        day = calendar.parse(match[1]).start
+    elif match := _SLASH_DATE.match(raw):
+        first, second = int(match[1]), int(match[2])
+        if first != second and first <= 12 and second <= 12:
+            raise PeriodError(f"{raw!r} could be day/month or month/day; set \"period_format\" in the profile "
+                              "(for example %m/%d/%Y)")
+        month, day_number = (first, second) if second > 12 or first == second else (second, first)
+        try:
+            day = date(int(match[3]), month, day_number)
+        except ValueError:
+            raise PeriodError(f"{raw!r} is not a real date") from None
+    if day is not None:
+        return calendar.containing(frequency, day)
+    period = calendar.parse(raw)
+    if calendar.containing(period.frequency, period.start) != period:
+        raise PeriodError(f"{raw!r} is not on the city's fiscal calendar (fiscal years start in month "
+                          f"{calendar.start_month}); write it as "
+                          f"{calendar.label(calendar.containing(period.frequency, period.start))}")
+    return period
+
+
+# -- building SQL from the profile ------------------------------------------------------------------
+def _source_sql(source, staged: Staged, problems: list[str], field_name: str) -> str:
+    if source.column is not None:
+        column = staged.column_of(source.column)
+        if column is None:
+            problems.append(f'"columns.{field_name}" names the column {source.column!r}, which the file does not have')
+            return "NULL"
+        return f"nullif(trim({column}), '')"
+    if source.template is not None:
+        parts, position = [], 0
+        for match in re.finditer(r"{([^{}]+)}", source.template):
+            if match.start() > position:
+                parts.append(_literal(source.template[position:match.start()]))
+            column = staged.column_of(match[1])
+            if column is None:
+                problems.append(f'the template of "columns.{field_name}" names the column {match[1]!r}, '
+                                'which the file does not have')
+                return "NULL"
+            parts.append(f"trim({column})")
+            position = match.end()
+        if position < len(source.template):
+            parts.append(_literal(source.template[position:]))
+        return "nullif(concat(" + ", ".join(parts) + "), '')"
+    return "NULL" if source.constant is None else _literal(source.constant)
+
+
+def _kpi_selects(profile: Profile, staged: Staged, problems: list[str]) -> list[str]:
+    return [f"{_source_sql(profile.columns[name], staged, problems, name) if name in profile.columns else 'NULL'}"
+            f" AS f_{name}" for name in KPI_FIELDS]
+
+
+def _shape_rows(ws, profile: Profile, staged: Staged) -> None:
+    """Create temp table `shaped`: one row per file line, period and breakdown."""
+    problems: list[str] = []
+    kpi = _kpi_selects(profile, staged, problems)
+    if profile.shape == "long":
+        values = [f"{_source_sql(profile.columns[n], staged, problems, n) if n in profile.columns else 'NULL'} AS v_{n}"
+                  for n in VALUE_COLUMNS + TEXT_FIELDS + ("period",)]
+        if problems:
+            raise ProfileError(problems + [_columns_hint(staged)])
+        ws.execute(f"CREATE OR REPLACE TEMP TABLE shaped AS SELECT _line, {', '.join(kpi + values)} FROM raw")
+        return
+    selects = []
+    for index, header in enumerate(staged.headers):
+        for rule in profile.wide:
+            match = rule.pattern.search(header)
+            if not match:
+                continue
+            period = re.sub(r"{(\d+)}", lambda m: match.group(int(m[1])) or "", rule.period)
+            kind = rule.kind if isinstance(rule.kind, str) else next(
+                (v for k, v in rule.kind.items() if k.lower() in {g.lower() for g in match.groups() if g}), None)
+            if kind is None:
+                continue
+            target = {"actual": "value"}.get(kind, kind)
+            cells = ", ".join(f"trim(c{index}) AS v_{name}" if name == target else f"NULL AS v_{name}"
+                              for name in VALUE_COLUMNS + ("note",))
+            selects.append(f"SELECT _line, {_literal(period)} AS v_period, {cells} FROM raw")
+            break
+    if not selects:
+        problems.append("no column of the file matches the profile's wide patterns; the file's columns are: "
+                        + ", ".join(staged.headers))
+    text = {n: (_source_sql(profile.columns[n], staged, problems, n) if n in profile.columns else "NULL")
+            for n in ("dimension", "member")}
+    if problems:
+        raise ProfileError(problems)
+    merged = ", ".join(f"max(v_{name}) AS v_{name}" for name in VALUE_COLUMNS + ("note",))
+    ws.execute(f"""CREATE OR REPLACE TEMP TABLE shaped AS
+        WITH cells AS ({' UNION ALL '.join(selects)}),
+        per_period AS (SELECT _line, v_period, {merged} FROM cells GROUP BY _line, v_period)
+        SELECT p._line, {', '.join(kpi)}, p.*  EXCLUDE (_line),
+               {text['dimension']} AS v_dimension, {text['member']} AS v_member
+        FROM per_period p JOIN raw USING (_line)""")
+
+
+def _columns_hint(staged: Staged) -> str:
+    hint = f"the file's columns are: {', '.join(staged.headers)}"
+    if len(staged.headers) == 1:
+        other = next((d for d in (";", "\t", "|", ",") if d in staged.headers[0]), None)
+        if other:
+            hint += f"; the file seems to put {other!r} between cells: set \"delimiter\" to it"
+    return hint
+
+
+def _number_sql(column: str, profile: Profile) -> str:
+    """Text to number in SQL: thousands separators, %, scientific notation, decimal commas."""
+    # Currency signs ($, R$, €, £) and percent signs go; the unit says what the number is.
+    symbols = f"regexp_replace({column}, '(R\\$|[$€£%\\s\\x{{00A0}}])', '', 'g')"
+    if profile.decimal == ",":
+        cleaned = f"replace(replace({symbols}, '.', ''), ',', '.')"
+    else:
+        cleaned = f"replace({symbols}, ',', '')"
+    return f"TRY_CAST({cleaned} AS DOUBLE)"
+
+
+def _missing_sql(column: str, profile: Profile) -> str:
+    words = ", ".join(_literal(w.strip().lower()) for w in profile.missing) or "''"
+    return f"({column} IS NULL OR trim({column}) = '' OR lower(trim({column})) IN ({words}))"
+
+
+# -- KPIs and periods: few distinct values, resolved with the catalogue's rules ---------------------------
+@dataclass
+class _Kpi:
+    key: str                       # the id text as the file wrote it (or made from the name)
+    kpi_id: str | None = None
+    error: str | None = None
+    error_column: str | None = None
+    frequency: str | None = None
+    unit: str | None = None
+    create: dict[str, Any] | None = None
+    update: dict[str, Any] = field(default_factory=dict)
+
+
+def _field(profile: Profile, name: str, raw: Any) -> Any:
+    if raw is None:
+        return None
+    text = str(raw).strip()
+    mapped = profile.value_maps.get(name, {}).get(text.lower())
+    return mapped if mapped is not None else text
+
+
+def _resolve_kpis(ws, profile: Profile, scope: Scope, warehouse: Warehouse) -> dict[str, _Kpi]:
+    fields = ", ".join(f"arg_min(f_{n}, _line) FILTER (WHERE f_{n} IS NOT NULL) AS {n}" for n in KPI_FIELDS if n != "kpi_id")
+    rows = ws.execute(f"SELECT coalesce(f_kpi_id, f_kpi_name) AS key, min(_line) AS line, {fields} FROM shaped "
+                      "GROUP BY ALL").dicts()
+    existing = {k["id"]: k for k in ws.execute("SELECT * FROM kpis").dicts()}
+    departments = ws.execute("SELECT id, name FROM departments").dicts()
+    by_department = {d["id"]: d["id"] for d in departments} | {d["name"].lower(): d["id"] for d in departments}
+    goals = {g["id"]: g for g in ws.execute("SELECT id, title FROM goals").dicts()}
+    goals_by_title = {g["title"].lower(): g["id"] for g in goals.values()}
+    resolved: dict[str, _Kpi] = {}
+    for row in rows:
+        key = row["key"]
+        if key is None:
+            continue
+        given_id = key.strip() if "kpi_id" in profile.columns else None
+        # Ids appear in addresses (/kpi/<id>): keep a city's own codes (AM01), make the rest slugs.
+        kpi_id = given_id if given_id and _SAFE_ID.match(given_id) else slug(given_id or row["kpi_name"] or key)
+        item = _Kpi(key=key, kpi_id=kpi_id)
+        resolved[key] = item
+        values = {n: _field(profile, n, row.get(n)) for n in KPI_FIELDS if n != "kpi_id"}
+        current = existing.get(kpi_id)
+        problem = _kpi_problem(item, values, current, scope, by_department, goals, goals_by_title)
+        if problem:
+            source = profile.columns.get(problem[1]) or profile.columns.get("kpi_name" if problem[1] == "kpi_id" else "")
+            item.error, item.error_column = problem[0], (source.column if source and source.column else problem[1])
+    return resolved
+
+
+def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, by_department: dict,
+                 goals: dict, goals_by_title: dict) -> tuple[str, str] | None:
+    """Fill `item` from the file's values over the catalogue's; return (reason, field) when it cannot load."""
+    changes: dict[str, Any] = {}
+    for name in ("unit", "direction", "frequency", "aggregation"):
+        if values[name] is not None:
+            if values[name] not in CATEGORIES[name]:
+                return (f"{values[name]!r} is not a {name}; use one of {', '.join(CATEGORIES[name])} "
+                        f"(or map it in \"values.{name}\")", name)
+            changes[name] = values[name]
+    for name, column in (("kpi_name", "name"), ("description", "description"), ("owner", "owner"),
+                         ("data_source", "data_source"), ("methodology", "methodology"), ("unit_label", "unit_label"),
+                         ("name_es", "name_es"), ("name_pt", "name_pt"), ("description_es", "description_es"),
+                         ("description_pt", "description_pt")):
+        if values[name] is not None:
+            changes[column] = values[name]
+    if values["tolerance"] is not None:
+        text = values["tolerance"].rstrip("%").strip()
+        try:
+            number = float(text) / (100 if values["tolerance"].endswith("%") or float(text) > 1 else 1)
+        except ValueError:
+            return (f"tolerance {values['tolerance']!r} is not a number such as 0.1 or 10%", "tolerance")
+        changes["tolerance"] = number
+    if values["lag"] is not None:
+        digits = re.match(r"^\s*(\d+)\s*(days?)?\s*$", values["lag"])
+        if not digits:
+            return (f"lag {values['lag']!r} is not a number of days", "lag")
+        changes["lag_days"] = int(digits[1])
+    for name in ("published", "critical"):
+        if values[name] is not None:
+            flag = _boolean(values[name])
+            if flag is None:
+                return (f"{name} {values[name]!r} is not yes or no", name)
+            changes[name] = flag
+    if values["department"] is not None:
+        department = by_department.get(values["department"].lower()) or by_department.get(values["department"])
+        if department is None:
+            department = slug(values["department"])
+            changes["_new_department"] = values["department"]
+        changes["department_id"] = department
+    if values["goal_id"] is not None or values["goal_title"] is not None:
+        goal = values["goal_id"] or goals_by_title.get((values["goal_title"] or "").lower()) or slug(values["goal_title"])
+        if goal not in goals:
+            if not values["goal_title"]:
+                return (f"goal {goal!r} does not exist; add a goal title column to create it", "goal_id")
+            changes["_new_goal"] = values["goal_title"]
+        changes["goal_id"] = goal
+    department = changes.get("department_id") or (current or {}).get("department_id")
+    if not scope.can_edit_department(department):
+        return (f"KPI {item.kpi_id!r} belongs to department {department or 'none'}, which is not one of yours", "department")
+    if current is None:
+        if not changes.get("name"):
+            return (f"unknown KPI {item.kpi_id!r}, and the file gives no name to create it", "kpi_id")
+        if "frequency" not in changes:
+            return (f"new KPI {item.kpi_id!r} needs a frequency (a column, or a constant in the profile)", "frequency")
+        unit = changes.get("unit", "count")
+        changes.setdefault("unit", unit)
+        changes.setdefault("direction", "neutral")
+        changes.setdefault("aggregation", "sum" if unit in ("count", "currency") else "mean")
+        item.create = {"id": item.kpi_id, **changes}
+    else:
+        item.update = {k: v for k, v in changes.items() if k.startswith("_") or current.get(k) != v}
+    merged = {**(current or {}), **changes}
+    item.frequency, item.unit = merged["frequency"], merged["unit"]
+    return None
+
+
+def _resolve_periods(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: FiscalCalendar) -> list[tuple]:
+    pairs = ws.execute("SELECT DISTINCT coalesce(f_kpi_id, f_kpi_name) AS key, v_period FROM shaped "
+                       "WHERE v_period IS NOT NULL").rows
+    out, cache = [], {}
+    for key, text in pairs:
+        item = kpis.get(key)
+        if item is None or item.frequency is None:
+            continue
+        memo = (item.frequency, text)
+        if memo not in cache:
+            try:
+                period = parse_period(text, item.frequency, calendar, profile.period_format)
+                cache[memo] = (period.start, period.frequency, None)
+            except PeriodError as error:
+                cache[memo] = (None, None, str(error))
+        out.append((key, text) + cache[memo])
+    return out
+
+
+def _table(ws, name: str, columns: str, rows: list[tuple]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame(rows, columns=[c.split()[0] for c in columns.split(",")])
+    ws.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({columns})")
+    if rows:
+        ws.cursor.register("_citystat_rows", frame)
+        try:
+            ws.execute(f"INSERT INTO {name} SELECT * FROM _citystat_rows")
+        finally:
+            ws.cursor.unregister("_citystat_rows")
+
+
+# -- the import ---------------------------------------------------------------------------------------
+def _parse(ws, profile: Profile) -> None:
+    """Temp tables `parsed` (every shaped row, typed) and `problems` (line, column, value, reason)."""
+    numbers = ", ".join(f"{_number_sql('s.v_' + n, profile)} AS n_{n}, {_missing_sql('s.v_' + n, profile)} AS m_{n}"
+                        for n in VALUE_COLUMNS)
+    ws.execute(f"""CREATE OR REPLACE TEMP TABLE parsed AS
+        SELECT s._line, s.v_period, k.kpi_id, k.frequency, k.unit, k.error AS kpi_error, k.error_column AS kpi_column,
+               coalesce(s.f_kpi_id, s.f_kpi_name) AS kpi_key, p.period_start, p.period_frequency,
+               p.error AS period_error,
+               coalesce(s.v_dimension, '') AS dimension, coalesce(s.v_member, '') AS member,
+               CASE WHEN {_missing_sql('s.v_note', profile)} THEN NULL ELSE s.v_note END AS note,
+               {', '.join('s.v_' + n for n in VALUE_COLUMNS)}, {numbers}
+        FROM shaped s
+        LEFT JOIN kpi_map k ON k.kpi_key = coalesce(s.f_kpi_id, s.f_kpi_name)
+        LEFT JOIN period_map p ON p.kpi_key = coalesce(s.f_kpi_id, s.f_kpi_name) AND p.period_text = s.v_period""")
+    scale = {"fraction": "1.0", "points": "0.01"}.get(profile.percent)
+    for name in VALUE_COLUMNS:
+        auto = f"CASE WHEN contains(v_{name}, '%') OR abs(n_{name}) > 1 THEN 0.01 ELSE 1.0 END"
+        factor = f"CASE WHEN contains(v_{name}, '%') THEN 0.01 ELSE {scale} END" if scale else auto
+        ws.execute(f"UPDATE parsed SET n_{name} = n_{name} * {factor} WHERE unit = 'percent' AND n_{name} IS NOT NULL")
+    column_name = {n: (profile.columns[n].column if n in profile.columns else n) for n in VALUE_COLUMNS}
+    value_checks = " UNION ALL ".join(
+        f"SELECT _line, {_literal(column_name[n])} AS col, v_period AS period, v_{n} AS value, "
+        f"'not a number' AS reason FROM parsed WHERE NOT m_{n} AND n_{n} IS NULL AND kpi_error IS NULL "
+        f"UNION ALL SELECT _line, {_literal(column_name[n])}, v_period, v_{n}, "
+        f"'has a % sign but the KPI''s unit is ' || unit FROM parsed WHERE n_{n} IS NOT NULL AND contains(v_{n}, '%') "
+        f"AND unit <> 'percent' AND kpi_error IS NULL"
+        for n in VALUE_COLUMNS)
+    key_column = _literal(profile.columns["kpi_id"].column if "kpi_id" in profile.columns and
+                          profile.columns["kpi_id"].column else "kpi_id")
+    period_column = _literal(profile.columns["period"].column if "period" in profile.columns and
+                             profile.columns["period"].column else "period")
+    ws.execute(f"""CREATE OR REPLACE TEMP TABLE problems AS
+        SELECT _line, coalesce(kpi_column, {key_column}) AS col, v_period AS period, kpi_key AS value,
+               coalesce(kpi_error, 'no KPI id on this row') AS reason
+        FROM parsed WHERE kpi_error IS NOT NULL OR kpi_key IS NULL
+        UNION ALL SELECT _line, {period_column}, v_period, v_period, coalesce(period_error, 'no period on this row')
+        FROM parsed WHERE kpi_error IS NULL AND kpi_key IS NOT NULL AND period_start IS NULL
+        UNION ALL SELECT _line, {period_column}, v_period, v_period,
+               v_period || ' is a ' || period_frequency || ' period but the KPI is ' || frequency
+        FROM parsed WHERE kpi_error IS NULL AND period_start IS NOT NULL AND period_frequency <> frequency
+          AND (n_value IS NOT NULL OR n_numerator IS NOT NULL
+               OR (period_frequency <> 'annual' AND (n_target IS NOT NULL OR n_target_low IS NOT NULL)))
+        UNION ALL {value_checks}
+        UNION ALL SELECT _line, 'target_low', v_period, v_target_low || ' > ' || v_target_high,
+               'the low end of the target range is above the high end'
+        FROM parsed WHERE n_target_low > n_target_high""")
+    # The same KPI, period and breakdown twice is fine when the values agree (exports repeat
+    # rows, e.g. once per fiscal year of the plan); with different values it is an error.
+    ws.execute("""INSERT INTO problems
+        WITH loadable AS (
+            SELECT * FROM parsed WHERE period_start IS NOT NULL AND kpi_error IS NULL
+              AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)
+        ), doubled AS (
+            SELECT kpi_id, period_start, dimension, member, list(_line ORDER BY _line) AS lines
+            FROM loadable GROUP BY ALL
+            HAVING count(DISTINCT (n_value, n_numerator, n_denominator)) > 1
+        )
+        SELECT l._line, 'period', l.v_period, l.v_period,
+               'the same KPI, period and breakdown has a different value on line ' ||
+               array_to_string(list_filter(d.lines, lambda x: x <> l._line), ', ')
+        FROM loadable l JOIN doubled d USING (kpi_id, period_start, dimension, member)""")
+
+
+def _report_errors(ws, report: ImportReport) -> None:
+    report.error_count = ws.execute("SELECT count(*) FROM problems").scalar()
+    report.rejected = ws.execute("SELECT count(DISTINCT _line) FROM problems").scalar()
+    report.errors = [{"line": r[0], "column": r[1], "period": r[2], "value": r[3], "reason": r[4]}
+                     for r in ws.execute(f"SELECT _line, col, period, value, reason FROM problems "
+                                         f"ORDER BY _line, col LIMIT {REPORT_ERRORS}").rows]
+
+
+def _final(ws) -> None:
+    """Temp tables `final_obs` and `final_targets`: what would be written."""
+    ws.execute("""CREATE OR REPLACE TEMP TABLE final_obs AS
+        SELECT kpi_id, frequency, period_start, dimension, member,
+               any_value(coalesce(n_value, CASE WHEN n_denominator <> 0 THEN n_numerator / n_denominator END))
+                   AS value,
+               any_value(n_numerator) AS numerator, any_value(n_denominator) AS denominator,
+               arg_min(note, _line) AS note
+        FROM parsed WHERE _line NOT IN (SELECT _line FROM problems)
+          AND period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)
+        GROUP BY kpi_id, frequency, period_start, dimension, member""")
+    ws.execute("""CREATE OR REPLACE TEMP TABLE final_targets AS
+        SELECT kpi_id, period_frequency AS frequency, period_start,
+               arg_max(n_target, _line) AS value, arg_max(n_target_low, _line) AS low,
+               arg_max(n_target_high, _line) AS high
+        FROM parsed WHERE _line NOT IN (SELECT _line FROM problems) AND period_start IS NOT NULL
+          AND dimension = '' AND (n_target IS NOT NULL OR n_target_low IS NOT NULL)
+        GROUP BY kpi_id, period_frequency, period_start""")
+
+
+def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profile: Profile, scope: Scope, *,
+               dry_run: bool = False, file_name: str | None = None, profile_name: str | None = None,
+               originals: Path | None = None, workdir: Path | None = None) -> ImportReport:
+    """Judge every row of `path` under `profile`; unless `dry_run`, load the file in one
+    transaction when no row is rejected (or the profile says "on_error": "skip")."""
+    report = ImportReport(dry_run=dry_run, shape=profile.shape)
+    workdir = workdir or path.parent
+    with warehouse.workspace() as ws:
+        try:
+            staged = stage_file(ws, path, profile, workdir=workdir)
+        except SourceError as error:
+            raise ImportError_(str(error)) from None
+        report.headers, report.sheet, report.sheets = staged.headers, staged.sheet, list(staged.sheets)
+        report.encoding, report.delimiter = staged.encoding, staged.delimiter
+        _shape_rows(ws, profile, staged)
+        report.rows = staged.rows
+        kpis = _resolve_kpis(ws, profile, scope, warehouse)
+        _table(ws, "kpi_map", "kpi_key VARCHAR, kpi_id VARCHAR, frequency VARCHAR, unit VARCHAR, error VARCHAR, "
+               "error_column VARCHAR",
+               [(k.key, k.kpi_id, k.frequency, k.unit, k.error, k.error_column) for k in kpis.values()])
+        _table(ws, "period_map", "kpi_key VARCHAR, period_text VARCHAR, period_start DATE, period_frequency VARCHAR, "
+               "error VARCHAR",
+               _resolve_periods(ws, kpis, profile, calendar))
+        _parse(ws, profile)
+        _report_errors(ws, report)
+        _final(ws)
+        loaded_lines = ws.execute("SELECT count(DISTINCT _line) FROM parsed WHERE _line NOT IN "
+                                  "(SELECT _line FROM problems) AND period_start IS NOT NULL AND "
+                                  "(n_value IS NOT NULL OR n_numerator IS NOT NULL OR n_target IS NOT NULL "
+                                  "OR n_target_low IS NOT NULL)").scalar()
+        report.accepted = ws.execute("SELECT count(*) FROM final_obs").scalar()
+        report.targets = ws.execute("SELECT count(*) FROM final_targets").scalar()
+        report.empty = max(report.rows - loaded_lines - report.rejected, 0) if profile.shape == "long" else 0
+        good = [k for k in kpis.values() if k.error is None]
+        used = {r[0] for r in ws.execute("SELECT DISTINCT kpi_id FROM final_obs UNION SELECT DISTINCT kpi_id "
+                                         "FROM final_targets").rows}
+        report.kpis_created = sorted(k.kpi_id for k in good if k.create and k.kpi_id in used)
+        report.kpis_updated = sorted(k.kpi_id for k in good if k.update and k.kpi_id in used)
+        report.replaced = ws.execute("""SELECT count(*) FROM observations o JOIN final_obs f
+            USING (kpi_id, period_start, dimension, member)""").scalar()
+        if report.error_count and profile.on_error == "skip":
+            report.skipped, report.rejected = report.rejected, 0
+        blocked = report.error_count and profile.on_error == "reject"
+        if dry_run or blocked or (report.accepted == 0 and report.targets == 0):
+            return report
+        with ws.write():
+            report.batch_id = _commit(ws, kpis, used, path, report, profile, file_name, profile_name, originals,
+                                      scope.username)
+        report.committed = True
+    return report
+
+
+def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, report: ImportReport, profile: Profile,
+            file_name: str | None, profile_name: str | None, originals: Path | None, actor: str) -> int:
+    batch = ws.execute("SELECT nextval('import_batch_ids')").scalar()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    sha = digest.hexdigest()
+    stored = None
+    if originals is not None:
+        originals.mkdir(parents=True, exist_ok=True)
+        stored = originals / f"{batch:06d}-{sha[:12]}{Path(file_name or path.name).suffix.lower()[:8]}"
+        shutil.copyfile(path, stored)
+    for item in kpis.values():
+        if item.error or item.kpi_id not in used:
+            continue
+        changes = item.create or item.update
+        if "_new_department" in changes:
+            ws.execute("INSERT INTO departments (id, name) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                       [changes["department_id"], changes["_new_department"]])
+        if "_new_goal" in changes:
+            ws.execute("INSERT INTO goals (id, title) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                       [changes["goal_id"], changes["_new_goal"]])
+        columns = {k: v for k, v in changes.items() if not k.startswith("_")}
+        if item.create:
+            names = ", ".join(columns)
+            ws.execute(f"INSERT INTO kpis ({names}) VALUES ({', '.join('?' * len(columns))})", list(columns.values()))
+        elif columns:
+            assignments = ", ".join(f"{name} = ?" for name in columns)
+            ws.execute(f"UPDATE kpis SET {assignments}, updated_at = current_localtimestamp() WHERE id = ?",
+                       [*columns.values(), item.kpi_id])
+    ws.execute("""INSERT INTO import_replaced_observations
+        SELECT ?, o.kpi_id, o.frequency, o.period_start, o.dimension, o.member, o.value, o.numerator,
+               o.denominator, o.note, o.batch_id, o.updated_at
+        FROM observations o JOIN final_obs f USING (kpi_id, period_start, dimension, member)""", [batch])
+    ws.execute("DELETE FROM observations o USING final_obs f WHERE o.kpi_id = f.kpi_id AND "
+               "o.period_start = f.period_start AND o.dimension = f.dimension AND o.member = f.member")
+    ws.execute("""INSERT INTO observations (kpi_id, frequency, period_start, dimension, member, value, numerator,
+               denominator, note, batch_id)
+        SELECT kpi_id, frequency, period_start, dimension, member, value, numerator, denominator, note, ?
+        FROM final_obs""", [batch])
+    ws.execute("""INSERT INTO import_replaced_targets
+        SELECT ?, t.kpi_id, t.frequency, t.period_start, t.value, t.low, t.high, t.batch_id, t.updated_at
+        FROM targets t JOIN final_targets f USING (kpi_id, frequency, period_start)""", [batch])
+    ws.execute("DELETE FROM targets t USING final_targets f WHERE t.kpi_id = f.kpi_id AND "
+               "t.frequency = f.frequency AND t.period_start = f.period_start")
+    ws.execute("""INSERT INTO targets (kpi_id, frequency, period_start, value, low, high, batch_id)
+        SELECT kpi_id, frequency, period_start, CASE WHEN low IS NULL THEN value END, low, high, ? FROM final_targets""",
+               [batch])
+    summary = {k: v for k, v in report.as_dict().items() if k != "errors"}
+    ws.execute("""INSERT INTO import_batches (id, kind, file_name, file_size, sha256, stored_path, profile_name,
+                  profile, created_by, rows_accepted, rows_rejected, rows_replaced, targets_loaded, kpis_created,
+                  report)
+        VALUES (?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               [batch, file_name or path.name, path.stat().st_size, sha, str(stored) if stored else None,
+                profile_name, json.dumps(profile.document), actor, report.accepted, report.rejected + report.skipped,
+                report.replaced, report.targets, len(report.kpis_created), json.dumps(summary, default=str)])
+    return batch
+
+
+def list_batches(warehouse: Warehouse, *, limit: int = 200) -> list[dict[str, Any]]:
+    return warehouse.query("""SELECT id, kind, file_name, file_size, sha256, profile_name, created_by, created_at,
+               rows_accepted, rows_rejected, rows_replaced, targets_loaded, kpis_created, status, reverted_at,
+               reverted_by
+        FROM import_batches ORDER BY id DESC LIMIT $limit""", {"limit": limit}).dicts()
+
+
+def revert_batch(warehouse: Warehouse, batch_id: int, username: str) -> dict[str, int]:
+    """Undo a committed import: remove what it wrote and restore exactly what it replaced
+    (where a later import has not since written the same period)."""
+    with warehouse.transaction() as tx:
+        batch = tx.execute("SELECT status, kind FROM import_batches WHERE id = ?", [batch_id]).first()
+        if batch is None:
+            raise ImportError_(f"There is no import {batch_id}.")
+        if batch["kind"] != "import":
+            raise ImportError_(f"Batch {batch_id} is a {batch['kind']}, not an import; it cannot be reverted here.")
+        if batch["status"] == "reverted":
+            raise ImportError_(f"Import {batch_id} was already reverted.")
+        restored = tx.execute("SELECT count(*) FROM import_replaced_observations WHERE replaced_by = ?",
+                              [batch_id]).scalar()
+        tx.execute("DELETE FROM observations WHERE batch_id = ?", [batch_id])
+        tx.execute("""INSERT INTO observations (kpi_id, frequency, period_start, dimension, member, value, numerator,
+                   denominator, note, batch_id, updated_at)
+            SELECT r.kpi_id, r.frequency, r.period_start, r.dimension, r.member, r.value, r.numerator, r.denominator,
+                   r.note, r.batch_id, r.updated_at
+            FROM import_replaced_observations r
+            WHERE r.replaced_by = ? AND NOT EXISTS (SELECT 1 FROM observations o WHERE o.kpi_id = r.kpi_id
+              AND o.period_start = r.period_start AND o.dimension = r.dimension AND o.member = r.member)""", [batch_id])
+        tx.execute("DELETE FROM targets WHERE batch_id = ?", [batch_id])
+        tx.execute("""INSERT INTO targets (kpi_id, frequency, period_start, value, low, high, batch_id, updated_at)
+            SELECT r.kpi_id, r.frequency, r.period_start, r.value, r.low, r.high, r.batch_id, r.updated_at
+            FROM import_replaced_targets r
+            WHERE r.replaced_by = ? AND NOT EXISTS (SELECT 1 FROM targets t WHERE t.kpi_id = r.kpi_id
+              AND t.frequency = r.frequency AND t.period_start = r.period_start)""", [batch_id])
+        tx.execute("UPDATE import_batches SET status = 'reverted', reverted_at = current_localtimestamp(), "
+                   "reverted_by = ? WHERE id = ?", [username, batch_id])
+        return {"restored": restored}

@@ -1,0 +1,233 @@
+"""Reading a city's file into a staging table, as text, whatever it was saved as.
+
+CSV: UTF-8 with or without BOM, UTF-16 (by its BOM) or cp1252, detected or named; the
+delimiter sniffed or named; quoted cells with line breaks. XLSX: checked as a zip (size
+and compression ratio) before python-calamine reads it. Every cell lands as text in the
+temp table `raw` (columns c0, c1, ... and `_line`, the row's number in the file with the
+header as row 1), so parsing and validation can happen set-wise in SQL.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+MAX_COLUMNS = 500
+MAX_ROWS = 5_000_000
+MAX_XLSX_UNPACKED = 300 * 1024 * 1024   # bytes, all members together
+MAX_XLSX_RATIO = 200                     # uncompressed / compressed, per member
+_SNIFF_BYTES = 256 * 1024
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+class SourceError(ValueError):
+    """The file cannot be read as a table; the message says why and what to do."""
+
+
+@dataclass
+class Staged:
+    kind: str                  # csv or xlsx
+    headers: list[str]         # the header texts as written
+    rows: int
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+
+    def column_of(self, header: str) -> str | None:
+        """The staging column holding `header` (exact, then ignoring case and spaces)."""
+        if header in self.headers:
+            return f"c{self.headers.index(header)}"
+        wanted = " ".join(header.split()).lower()
+        for index, text in enumerate(self.headers):
+            if " ".join(text.split()).lower() == wanted:
+                return f"c{index}"
+        return None
+
+
+def is_xlsx(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
+
+
+# -- encodings ---------------------------------------------------------------------------------
+def detect_encoding(path: Path, named: str = "auto") -> str:
+    with open(path, "rb") as handle:
+        head = handle.read(_SNIFF_BYTES)
+    if not head:
+        raise SourceError("The file is empty.")
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if named != "auto":
+        return named
+    if b"\x00" in head:
+        raise SourceError("The file looks binary, not like a CSV or XLSX export. Export the table as CSV "
+                          "(UTF-8) or XLSX and try again.")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
+    """`path` itself when it is plain UTF-8; else a UTF-8 copy (streamed, not in memory)."""
+    if encoding == "utf-8":
+        return path
+    target = Path(tempfile.mkstemp(suffix=".csv", dir=workdir)[1])
+    errors = "strict"
+    try:
+        with open(path, encoding=encoding, errors=errors, newline="") as source, \
+                open(target, "w", encoding="utf-8", newline="") as out:
+            for chunk in iter(lambda: source.read(1 << 20), ""):
+                out.write(chunk)
+    except UnicodeDecodeError as error:
+        target.unlink(missing_ok=True)
+        raise SourceError(f"The file is not valid {encoding} (byte {error.start}); save it as UTF-8 or name its "
+                          "encoding in the profile.") from None
+    return target
+
+
+def _sniff_delimiter(first_lines: str) -> str:
+    counts = {d: sum(line.count(d) for line in first_lines.splitlines()[:5]) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _header(text_path: Path, delimiter: str, header_row: int) -> list[str]:
+    with open(text_path, encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        for number, row in enumerate(reader, start=1):
+            if number == header_row:
+                return [cell.strip() for cell in row]
+    raise SourceError("The file has no header row." if header_row == 1 else f"The file has fewer than {header_row} rows.")
+
+
+def stage_csv(workspace, path: Path, *, encoding: str = "auto", delimiter: str | None = None,
+              header_row: int = 1, workdir: Path) -> Staged:
+    if os.path.getsize(path) == 0:
+        raise SourceError("The file is empty.")
+    encoding = detect_encoding(path, encoding)
+    text_path = _as_utf8(path, encoding, workdir)
+    try:
+        with open(text_path, encoding="utf-8", newline="") as handle:
+            head = handle.read(_SNIFF_BYTES)
+        delimiter = delimiter or _sniff_delimiter(head)
+        headers = _header(text_path, delimiter, header_row)
+        if len(headers) > MAX_COLUMNS:
+            raise SourceError(f"The file has {len(headers)} columns; CityStat reads at most {MAX_COLUMNS}.")
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
+        try:
+            workspace.execute(
+                f"CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + {int(header_row)} AS _line, * "
+                f"FROM read_csv($path, header = false, skip = {int(header_row)}, all_varchar = true, "
+                f"delim = $delim, quote = '\"', escape = '\"', columns = {columns}, auto_detect = false)",
+                {"path": str(text_path), "delim": delimiter})
+        except Exception as error:   # DuckDB's CSV errors carry the line; say it plainly
+            message = str(error).split("\n")[0].removeprefix("Invalid Input Error: ")
+            raise SourceError(f"The file could not be read as a table with {delimiter!r} between cells: {message}. "
+                              "Check that every row has as many cells as the header.") from None
+    finally:
+        if text_path != path:
+            text_path.unlink(missing_ok=True)
+    rows = workspace.execute("SELECT count(*) FROM raw").scalar()
+    if rows > MAX_ROWS:
+        raise SourceError(f"The file has {rows:,} rows; CityStat imports at most {MAX_ROWS:,} at a time.")
+    return Staged("csv", headers, rows, encoding=encoding, delimiter=delimiter)
+
+
+# -- XLSX ---------------------------------------------------------------------------------------
+def check_xlsx(path: Path) -> None:
+    """A workbook is a zip: refuse one that is not, or that would unpack to far too much."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise SourceError("The file is a zip archive but not an Excel workbook (.xlsx).")
+            unpacked = sum(m.file_size for m in members)
+            if unpacked > MAX_XLSX_UNPACKED:
+                raise SourceError(f"The workbook would unpack to {unpacked // (1024 * 1024)} MB; the limit is "
+                                  f"{MAX_XLSX_UNPACKED // (1024 * 1024)} MB.")
+            for member in members:
+                if member.compress_size and member.file_size / member.compress_size > MAX_XLSX_RATIO:
+                    raise SourceError("The workbook is compressed suspiciously tightly (a zip bomb?) and was not "
+                                      "opened.")
+    except zipfile.BadZipFile:
+        raise SourceError("The file claims to be a workbook but is not a valid .xlsx (a damaged or truncated "
+                          "zip).") from None
+
+
+def _cell_text(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def stage_xlsx(workspace, path: Path, *, sheet: str | None = None, header_row: int = 1) -> Staged:
+    from python_calamine import CalamineWorkbook
+
+    check_xlsx(path)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as error:
+        raise SourceError(f"The workbook could not be opened: {error}") from None
+    sheets = tuple(workbook.sheet_names)
+    if not sheets:
+        raise SourceError("The workbook has no sheets.")
+    chosen = sheet or sheets[0]
+    if chosen not in sheets:
+        raise SourceError(f"The workbook has no sheet {chosen!r}; its sheets are {', '.join(sheets)}.")
+    rows = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
+    if len(rows) < header_row:
+        raise SourceError(f"The sheet {chosen!r} is empty." if header_row == 1 else
+                          f"The sheet {chosen!r} has fewer than {header_row} rows.")
+    headers = [(_cell_text(h) or "").strip() for h in rows[header_row - 1]]
+    while headers and not headers[-1]:
+        headers.pop()
+    if len(headers) > MAX_COLUMNS:
+        raise SourceError(f"The sheet has {len(headers)} columns; CityStat reads at most {MAX_COLUMNS}.")
+    body = rows[header_row:]
+    if len(body) > MAX_ROWS:
+        raise SourceError(f"The sheet has {len(body):,} rows; CityStat imports at most {MAX_ROWS:,} at a time.")
+    width = len(headers)
+    data = {f"c{i}": [(_cell_text(row[i]) if i < len(row) else None) for row in body] for i in range(width)}
+    frame = pd.DataFrame(data, dtype="string")
+    frame.insert(0, "_line", range(header_row + 1, header_row + 1 + len(body)))
+    workspace.cursor.register("_citystat_sheet", frame)
+    try:
+        workspace.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM _citystat_sheet")
+    finally:
+        workspace.cursor.unregister("_citystat_sheet")
+    return Staged("xlsx", headers, len(body), sheet=chosen, sheets=sheets)
+
+
+def stage_file(workspace, path: Path, profile, *, workdir: Path) -> Staged:
+    """Stage `path` (CSV or XLSX, by its content, not its name) as the temp table `raw`."""
+    if os.path.getsize(path) == 0:
+        raise SourceError("The file is empty.")
+    if is_xlsx(path):
+        return stage_xlsx(workspace, path, sheet=profile.sheet, header_row=profile.header_row)
+    return stage_csv(workspace, path, encoding=profile.encoding, delimiter=profile.delimiter,
+                     header_row=profile.header_row, workdir=workdir)
