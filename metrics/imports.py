@@ -162,7 +162,8 @@ def _shape_rows(ws, profile: Profile, staged: Staged) -> None:
                   for n in VALUE_COLUMNS + TEXT_FIELDS + ("period",)]
         if problems:
             raise ProfileError(problems + [_columns_hint(staged)])
-        ws.execute(f"CREATE OR REPLACE TEMP TABLE shaped AS SELECT _line, {', '.join(kpi + values)} FROM raw")
+        ws.execute("DROP VIEW IF EXISTS shaped")
+        ws.execute(f"CREATE TEMP VIEW shaped AS SELECT _line, {', '.join(kpi + values)} FROM raw")
         return
     selects = []
     for index, header in enumerate(staged.headers):
@@ -188,7 +189,8 @@ def _shape_rows(ws, profile: Profile, staged: Staged) -> None:
     if problems:
         raise ProfileError(problems)
     merged = ", ".join(f"max(v_{name}) AS v_{name}" for name in VALUE_COLUMNS + ("note",))
-    ws.execute(f"""CREATE OR REPLACE TEMP TABLE shaped AS
+    ws.execute("DROP VIEW IF EXISTS shaped")
+    ws.execute(f"""CREATE TEMP TABLE shaped AS
         WITH cells AS ({' UNION ALL '.join(selects)}),
         per_period AS (SELECT _line, v_period, {merged} FROM cells GROUP BY _line, v_period)
         SELECT p._line, {', '.join(kpi)}, p.*  EXCLUDE (_line),
@@ -338,21 +340,17 @@ def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, b
 
 
 def _resolve_periods(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: FiscalCalendar) -> list[tuple]:
-    pairs = ws.execute("SELECT DISTINCT coalesce(f_kpi_id, f_kpi_name) AS key, v_period FROM shaped "
-                       "WHERE v_period IS NOT NULL").rows
-    out, cache = [], {}
-    for key, text in pairs:
-        item = kpis.get(key)
-        if item is None or item.frequency is None:
-            continue
-        memo = (item.frequency, text)
-        if memo not in cache:
+    """Each distinct (KPI frequency, period text) of the file, parsed once."""
+    frequencies = sorted({k.frequency for k in kpis.values() if k.frequency})
+    texts = [row[0] for row in ws.execute("SELECT DISTINCT v_period FROM shaped WHERE v_period IS NOT NULL").rows]
+    out = []
+    for frequency in frequencies:
+        for text in texts:
             try:
-                period = parse_period(text, item.frequency, calendar, profile.period_format)
-                cache[memo] = (period.start, period.frequency, None)
+                period = parse_period(text, frequency, calendar, profile.period_format)
+                out.append((frequency, text, period.start, period.frequency, None))
             except PeriodError as error:
-                cache[memo] = (None, None, str(error))
-        out.append((key, text) + cache[memo])
+                out.append((frequency, text, None, None, str(error)))
     return out
 
 
@@ -370,10 +368,21 @@ def _table(ws, name: str, columns: str, rows: list[tuple]) -> None:
 
 
 # -- the import ---------------------------------------------------------------------------------------
-def _parse(ws, profile: Profile) -> None:
-    """Temp tables `parsed` (every shaped row, typed) and `problems` (line, column, value, reason)."""
-    numbers = ", ".join(f"{_number_sql('s.v_' + n, profile)} AS n_{n}, {_missing_sql('s.v_' + n, profile)} AS m_{n}"
-                        for n in VALUE_COLUMNS)
+def _parse(ws, profile: Profile) -> bool:
+    """Temp tables `parsed` (every shaped row, typed) and `problems` (line, column, value, reason).
+    Returns whether some KPI, period and breakdown appears on more than one line."""
+    scale = {"fraction": "1.0", "points": "0.01"}.get(profile.percent)
+
+    def number(name: str) -> str:
+        # Percents become fractions: "85%" always; "85" when the profile says points, or
+        # (auto) when it is above 1, so "85%", "85" and "0.85" in one column agree.
+        text = "s.v_" + name
+        factor = (f"CASE WHEN contains({text}, '%') THEN 0.01 ELSE {scale} END" if scale else
+                  f"CASE WHEN contains({text}, '%') OR abs({_number_sql(text, profile)}) > 1 THEN 0.01 ELSE 1.0 END")
+        return (f"{_number_sql(text, profile)} * (CASE WHEN k.unit = 'percent' THEN {factor} ELSE 1.0 END) AS n_{name}, "
+                f"{_missing_sql(text, profile)} AS m_{name}")
+
+    numbers = ", ".join(number(n) for n in VALUE_COLUMNS)
     ws.execute(f"""CREATE OR REPLACE TEMP TABLE parsed AS
         SELECT s._line, s.v_period, k.kpi_id, k.frequency, k.unit, k.error AS kpi_error, k.error_column AS kpi_column,
                coalesce(s.f_kpi_id, s.f_kpi_name) AS kpi_key, p.period_start, p.period_frequency,
@@ -383,12 +392,7 @@ def _parse(ws, profile: Profile) -> None:
                {', '.join('s.v_' + n for n in VALUE_COLUMNS)}, {numbers}
         FROM shaped s
         LEFT JOIN kpi_map k ON k.kpi_key = coalesce(s.f_kpi_id, s.f_kpi_name)
-        LEFT JOIN period_map p ON p.kpi_key = coalesce(s.f_kpi_id, s.f_kpi_name) AND p.period_text = s.v_period""")
-    scale = {"fraction": "1.0", "points": "0.01"}.get(profile.percent)
-    for name in VALUE_COLUMNS:
-        auto = f"CASE WHEN contains(v_{name}, '%') OR abs(n_{name}) > 1 THEN 0.01 ELSE 1.0 END"
-        factor = f"CASE WHEN contains(v_{name}, '%') THEN 0.01 ELSE {scale} END" if scale else auto
-        ws.execute(f"UPDATE parsed SET n_{name} = n_{name} * {factor} WHERE unit = 'percent' AND n_{name} IS NOT NULL")
+        LEFT JOIN period_map p ON p.frequency = k.frequency AND p.period_text = s.v_period""")
     column_name = {n: (profile.columns[n].column if n in profile.columns else n) for n in VALUE_COLUMNS}
     value_checks = " UNION ALL ".join(
         f"SELECT _line, {_literal(column_name[n])} AS col, v_period AS period, v_{n} AS value, "
@@ -418,6 +422,11 @@ def _parse(ws, profile: Profile) -> None:
         FROM parsed WHERE n_target_low > n_target_high""")
     # The same KPI, period and breakdown twice is fine when the values agree (exports repeat
     # rows, e.g. once per fiscal year of the plan); with different values it is an error.
+    repeated = ws.execute("""SELECT count(*) > count(DISTINCT (kpi_id, period_start, dimension, member))
+        FROM parsed WHERE period_start IS NOT NULL AND kpi_error IS NULL
+          AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)""").scalar()
+    if not repeated:
+        return False
     ws.execute("""INSERT INTO problems
         WITH loadable AS (
             SELECT * FROM parsed WHERE period_start IS NOT NULL AND kpi_error IS NULL
@@ -431,6 +440,7 @@ def _parse(ws, profile: Profile) -> None:
                'the same KPI, period and breakdown has a different value on line ' ||
                array_to_string(list_filter(d.lines, lambda x: x <> l._line), ', ')
         FROM loadable l JOIN doubled d USING (kpi_id, period_start, dimension, member)""")
+    return True
 
 
 def _report_errors(ws, report: ImportReport) -> None:
@@ -441,8 +451,23 @@ def _report_errors(ws, report: ImportReport) -> None:
                                          f"ORDER BY _line, col LIMIT {REPORT_ERRORS}").rows]
 
 
-def _final(ws) -> None:
+def _final(ws, repeated: bool) -> None:
     """Temp tables `final_obs` and `final_targets`: what would be written."""
+    has_problems = bool(ws.execute("SELECT count(*) FROM problems").scalar())
+    exclude = "AND _line NOT IN (SELECT _line FROM problems)" if has_problems else ""
+    if not repeated:
+        ws.execute(f"""CREATE OR REPLACE TEMP TABLE final_obs AS
+            SELECT kpi_id, frequency, period_start, dimension, member,
+                   coalesce(n_value, CASE WHEN n_denominator <> 0 THEN n_numerator / n_denominator END) AS value,
+                   n_numerator AS numerator, n_denominator AS denominator, note
+            FROM parsed WHERE period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)
+            {exclude}""")
+    else:
+        _final_grouped(ws)
+    _final_targets(ws)
+
+
+def _final_grouped(ws) -> None:
     ws.execute("""CREATE OR REPLACE TEMP TABLE final_obs AS
         SELECT kpi_id, frequency, period_start, dimension, member,
                any_value(coalesce(n_value, CASE WHEN n_denominator <> 0 THEN n_numerator / n_denominator END))
@@ -452,6 +477,9 @@ def _final(ws) -> None:
         FROM parsed WHERE _line NOT IN (SELECT _line FROM problems)
           AND period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)
         GROUP BY kpi_id, frequency, period_start, dimension, member""")
+
+
+def _final_targets(ws) -> None:
     ws.execute("""CREATE OR REPLACE TEMP TABLE final_targets AS
         SELECT kpi_id, period_frequency AS frequency, period_start,
                arg_max(n_target, _line) AS value, arg_max(n_target_low, _line) AS low,
@@ -481,12 +509,12 @@ def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profi
         _table(ws, "kpi_map", "kpi_key VARCHAR, kpi_id VARCHAR, frequency VARCHAR, unit VARCHAR, error VARCHAR, "
                "error_column VARCHAR",
                [(k.key, k.kpi_id, k.frequency, k.unit, k.error, k.error_column) for k in kpis.values()])
-        _table(ws, "period_map", "kpi_key VARCHAR, period_text VARCHAR, period_start DATE, period_frequency VARCHAR, "
+        _table(ws, "period_map", "frequency VARCHAR, period_text VARCHAR, period_start DATE, period_frequency VARCHAR, "
                "error VARCHAR",
                _resolve_periods(ws, kpis, profile, calendar))
-        _parse(ws, profile)
+        repeated = _parse(ws, profile)
         _report_errors(ws, report)
-        _final(ws)
+        _final(ws, repeated)
         loaded_lines = ws.execute("SELECT count(DISTINCT _line) FROM parsed WHERE _line NOT IN "
                                   "(SELECT _line FROM problems) AND period_start IS NOT NULL AND "
                                   "(n_value IS NOT NULL OR n_numerator IS NOT NULL OR n_target IS NOT NULL "
@@ -573,11 +601,18 @@ def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, report: Impor
     return batch
 
 
+_BATCH_COLUMNS = """id, kind, file_name, file_size, sha256, profile_name, created_by, created_at, rows_accepted,
+    rows_rejected, rows_replaced, targets_loaded, kpis_created, status, reverted_at, reverted_by"""
+
+
 def list_batches(warehouse: Warehouse, *, limit: int = 200) -> list[dict[str, Any]]:
-    return warehouse.query("""SELECT id, kind, file_name, file_size, sha256, profile_name, created_by, created_at,
-               rows_accepted, rows_rejected, rows_replaced, targets_loaded, kpis_created, status, reverted_at,
-               reverted_by
-        FROM import_batches ORDER BY id DESC LIMIT $limit""", {"limit": limit}).dicts()
+    """Import history, newest first."""
+    return warehouse.query(f"SELECT {_BATCH_COLUMNS} FROM import_batches ORDER BY id DESC LIMIT $limit",
+                           {"limit": limit}).dicts()
+
+
+def get_batch(warehouse: Warehouse, batch_id: int) -> dict[str, Any] | None:
+    return warehouse.query(f"SELECT {_BATCH_COLUMNS} FROM import_batches WHERE id = $id", {"id": batch_id}).first()
 
 
 def revert_batch(warehouse: Warehouse, batch_id: int, username: str) -> dict[str, int]:

@@ -1,0 +1,120 @@
+"""Importing a 1,000,000-row long CSV (1,000 daily KPIs x 1,000 days).
+
+Three ways over the same file, timed in this process (medians):
+  ours      metrics.imports.run_import: stage, validate every row, report, commit in one
+            transaction into the observations table (with its primary key);
+  (a) bare  DuckDB's CREATE TABLE AS SELECT * FROM read_csv(...): no checks, no key;
+  (b) pandas read_csv, validate (numbers, dates, known KPIs), insert the frame.
+Peak memory of each is the maximum resident size of a fresh child process doing it once.
+"""
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from metrics import imports
+from metrics.access import Scope
+from metrics.periods import FiscalCalendar
+from metrics.profiles import Profile
+from metrics.warehouse import Warehouse
+
+KPIS, DAYS, ROUNDS = 1000, 1000, 3
+PROFILE = {"shape": "long", "columns": {"kpi_id": "kpi_id", "period": "period", "value": "value"}}
+
+
+def make_file(folder: Path) -> Path:
+    days = [(date(2022, 1, 1) + timedelta(days=i)).isoformat() for i in range(DAYS)]
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"kpi_id": np.repeat([f"k{i:04d}" for i in range(KPIS)], DAYS),
+                          "period": np.tile(days, KPIS), "value": np.round(rng.uniform(0, 1000, KPIS * DAYS), 2)})
+    path = folder / "big.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def fresh_warehouse(folder: Path, name: str) -> Warehouse:
+    store = Warehouse(folder / f"{name}.duckdb", timeout=600, row_cap=10**8)
+    kpis = pd.DataFrame({"id": [f"k{i:04d}" for i in range(KPIS)], "name": [f"KPI {i}" for i in range(KPIS)],
+                         "unit": "count", "direction": "up", "frequency": "daily", "aggregation": "sum"})
+    with store.transaction() as tx:
+        tx.insert_frame("kpis", kpis, list(kpis.columns))
+    return store
+
+
+def ours(folder: Path, csv: Path, n: int) -> None:
+    store = fresh_warehouse(folder, f"ours{n}")
+    report = imports.run_import(store, FiscalCalendar(7), csv, Profile.parse(PROFILE), Scope("bench", "admin"))
+    assert report.committed and report.accepted == KPIS * DAYS
+    store.close()
+
+
+def bare(folder: Path, csv: Path, n: int) -> None:
+    store = fresh_warehouse(folder, f"bare{n}")
+    with store.transaction() as tx:
+        tx.execute("CREATE TABLE loaded AS SELECT * FROM read_csv($path)", {"path": str(csv)})
+    store.close()
+
+
+def with_pandas(folder: Path, csv: Path, n: int) -> None:
+    store = fresh_warehouse(folder, f"pandas{n}")
+    frame = pd.read_csv(csv, dtype=str)
+    values = pd.to_numeric(frame["value"].str.replace(",", "", regex=False), errors="coerce")
+    periods = pd.to_datetime(frame["period"], format="%Y-%m-%d", errors="coerce")
+    known = {row[0] for row in store.query("SELECT id FROM kpis").rows}
+    bad = values.isna() | periods.isna() | ~frame["kpi_id"].isin(known) | frame.duplicated(["kpi_id", "period"])
+    assert not bad.any()
+    clean = pd.DataFrame({"kpi_id": frame["kpi_id"], "frequency": "daily", "period_start": periods.dt.date,
+                          "value": values})
+    with store.transaction() as tx:
+        tx.insert_frame("observations", clean, list(clean.columns))
+    store.close()
+
+
+WAYS = {"ours": ours, "bare": bare, "pandas": with_pandas}
+
+
+def _median(way, folder: Path, csv: Path) -> float:
+    samples = []
+    for n in range(ROUNDS):
+        started = time.perf_counter()
+        WAYS[way](folder, csv, n)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def _peak_mb(way: str, folder: Path, csv: Path) -> float:
+    """The child's own peak resident memory (VmHWM, which, unlike ru_maxrss, starts afresh
+    at exec and so does not inherit this process's size)."""
+    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r});"
+            f"from pathlib import Path; from bench.bench_import import WAYS;"
+            f"WAYS[{way!r}](Path({str(folder)!r}), Path({str(csv)!r}), 99);"
+            "print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])")
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return int(result.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        csv = make_file(folder)
+        print(f"{KPIS * DAYS:,} rows, {csv.stat().st_size / 1e6:.0f} MB; medians of {ROUNDS} runs")
+        times = {way: _median(way, folder, csv) for way in WAYS}
+        peaks = {way: _peak_mb(way, folder, csv) for way in WAYS}
+    for way, label in (("ours", "CityStat import (validated, keyed)"), ("bare", "(a) bare CREATE TABLE AS read_csv"),
+                       ("pandas", "(b) pandas read-validate-insert")):
+        print(f"  {label:<38} {times[way]:6.2f} s   peak {peaks[way]:6.0f} MB")
+    print(f"  ours / (a): {times['ours'] / times['bare']:.1f}x (target: at most 1.5x)")
+    print(f"  (b) / ours: {times['pandas'] / times['ours']:.1f}x (target: at least 3x)")
+    print(f"  peak memory ours / (b): {peaks['ours'] / peaks['pandas']:.2f} (target: at most 0.5)")
+
+
+if __name__ == "__main__":
+    main()
