@@ -1,27 +1,36 @@
-"""One KPI: its target-vs-actual chart over a chosen range, the values as a table (the
-accessible alternative to the chart), commentary on its periods (with a form for those
-who may write it) and its methodology card."""
+"""One KPI: its status, trend and year-end forecast; its target-vs-actual chart over a
+chosen range (with the tolerance zone, last year and the forecast), the values as a table
+(the accessible alternative to the chart), the breakdown by district where there is one,
+downloads, commentary on its periods (with a form for those who may write it) and its
+methodology card."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from datetime import date
 
 import dash
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboards.components import (department_name, direction_text, frequency_text, goal_title,
-                                   kpi_name, period_text, target_text, value_text)
-from dashboards.figures import target_vs_actual
+from dashboards.components import (department_name, direction_text, frequency_text, goal_title, kpi_name,
+                                   period_text, target_text, value_text)
+from dashboards.figures import chart_summary, target_vs_actual
+from dashboards.kpi_breakdown import breakdown_section, has_breakdown
+from dashboards.kpi_headline import headline
 from i18n import _, current_language, format_day, localized, translate
-from metrics import catalog
+from metrics import catalog, forecast, series, status
 from metrics.periods import Period, PeriodError
+from web import audit
 from web.auth import current_scope
 from web.commentary import MAX_LENGTH, CommentaryError, add_commentary, list_commentary
+from web.exports import kpi_values_csv
 from web.rules import callback
 from web.services import current_services
 
-RANGES = ("12", "24", "60", "all")
+RANGES = series.RANGES
 DEFAULT_RANGE = "24"
+PRIOR = "prior"   # the one value of the prior-year checkbox
 
 
 def _title(kpi_id: str | None = None) -> str:
@@ -34,12 +43,13 @@ def _title(kpi_id: str | None = None) -> str:
 dash.register_page(__name__, path_template="/kpi/<kpi_id>", title=_title, access="viewer")
 
 
-def _history(kpi, periods: str):
-    services = current_services()
-    since = None
-    if kpi["latest_period_start"] is not None and periods != "all":
-        since = Period(kpi["frequency"], kpi["latest_period_start"]) - (int(periods) - 1)
-    return catalog.kpi_history(services.warehouse, services.calendar, kpi["id"], since=since)
+def _evaluation(services, kpi_id: str) -> tuple[dict | None, dict | None]:
+    """The KPI's status row and year-end forecast as of today (metrics decides both)."""
+    today = date.today()
+    rows = status.kpi_statuses(services.warehouse, services.calendar, today, kpi_id=kpi_id)
+    if not rows:
+        return None, None
+    return rows[0], forecast.forecasts(services.warehouse, services.calendar, today, rows)[kpi_id]
 
 
 def _by_period(comments) -> dict:
@@ -58,12 +68,18 @@ def _remarks_cell(row, comments):
     return html.Td(parts, className="note")
 
 
-def _values_table(kpi, history, language, services, comments=()):
+def _values_table(kpi, history, language, services, comments=(), prior=None):
     said = _by_period(comments)
+
+    def prior_cell(row):
+        return html.Td(value_text(kpi, (prior.get(row["period_start"]) or (None, None))[1], language, services),
+                       className="num")
+
     rows = [html.Tr([
         html.Th(period_text(kpi, row["period_start"], language, services), scope="row"),
         html.Td(value_text(kpi, row["value"], language, services), className="num"),
         html.Td(target_text(kpi, row, language, services), className="num"),
+        prior_cell(row) if prior is not None else None,
         _remarks_cell(row, said.get(row["period_start"], ())),
     ]) for row in reversed(history)]
     return html.Table([
@@ -71,30 +87,76 @@ def _values_table(kpi, history, language, services, comments=()):
         html.Thead(html.Tr([html.Th(_("kpi.col_period"), scope="col"),
                             html.Th(_("kpi.col_actual"), scope="col", className="num"),
                             html.Th(_("kpi.col_target"), scope="col", className="num"),
+                            html.Th(_("kpi.col_prior"), scope="col", className="num") if prior is not None else None,
                             html.Th(_("kpi.col_note"), scope="col")])),
         html.Tbody(rows),
     ], className="kpi-table values-table")
 
 
-def _chart_and_table(kpi, periods, language, comments=None):
+def _forecast_table(kpi, prediction, future, language, services):
+    """The forecast's periods as a table, folded away: the chart's dashed line, in words."""
+    if not prediction or not prediction["projection"]:
+        return None
+    targets = {row["period_start"]: row for row in future}
+
+    def value(v):
+        return value_text(kpi, v, language, services)
+    rows = [html.Tr([
+        html.Th(period_text(kpi, p["period_start"], language, services), scope="row"),
+        html.Td(value(p["value"]), className="num"),
+        html.Td(f"{value(p['low'])} – {value(p['high'])}", className="num"),
+        html.Td(target_text(kpi, targets.get(p["period_start"], {}), language, services), className="num"),
+    ]) for p in prediction["projection"]]
+    return html.Details([
+        html.Summary(_("kpi.forecast_table_summary")),
+        html.Table([
+            html.Caption(_("kpi.forecast_table_caption", name=kpi_name(kpi, language), year=prediction["fiscal_year"])),
+            html.Thead(html.Tr([html.Th(_("kpi.col_period"), scope="col"),
+                                html.Th(_("kpi.col_forecast"), scope="col", className="num"),
+                                html.Th(_("kpi.col_interval"), scope="col", className="num"),
+                                html.Th(_("kpi.col_target"), scope="col", className="num")])),
+            html.Tbody(rows),
+        ], className="kpi-table forecast-table"),
+    ], className="forecast-details")
+
+
+def _chart_parts(kpi, periods, show_prior, language, comments=None, evaluated=None):
+    """The chart, its summary in words and the values table, from the same rows;
+    `evaluated`: the status row and forecast when the caller has them already."""
     services = current_services()
-    history = _history(kpi, periods)
+    since = series.window_start(services.calendar, kpi, periods)
+    history = catalog.kpi_history(services.warehouse, services.calendar, kpi["id"], since=since)
     if comments is None:
         comments = list_commentary(services, kpi["id"], kpi=kpi)
     said = {start: [c["text"] for c in items] for start, items in _by_period(comments).items()}
-    figure = target_vs_actual(kpi, history, language, services, commentary=said)
-    return figure, _values_table(kpi, history, language, services, comments)
+    evaluation, prediction = evaluated or _evaluation(services, kpi["id"])
+    prior = (series.prior_year(services.warehouse, services.calendar, kpi, [r["period_start"] for r in history])
+             if show_prior else None)
+    future = series.targets_for(services.warehouse, services.calendar, kpi["id"],
+                                [p["period_start"] for p in prediction["projection"]]) if prediction else []
+    figure = target_vs_actual(kpi, history, language, services, commentary=said, prior=prior,
+                              forecast=prediction, future_targets=future)
+    summary = chart_summary(kpi, history, evaluation, prediction, language, services, prior_shown=prior is not None)
+    table = [html.Div(_values_table(kpi, history, language, services, comments, prior), className="table-scroll"),
+             _forecast_table(kpi, prediction, future, language, services)]
+    return figure, summary, table
 
 
-def _redraw(periods, kpi_id):
-    """Chart and table again for a range and KPI the browser sent, both re-checked."""
-    if periods not in RANGES or not isinstance(kpi_id, str):
+def _checked_kpi(periods, prior, kpi_id):
+    """The KPI the browser asked about, after checking every input it sent; else no update."""
+    if periods not in RANGES or not isinstance(kpi_id, str) or not isinstance(prior, list) \
+            or any(item != PRIOR for item in prior):
         raise PreventUpdate
     services = current_services()
     kpi = catalog.get_kpi(services.warehouse, services.calendar, kpi_id)
     if kpi is None:
         raise PreventUpdate
-    return _chart_and_table(kpi, periods, current_language())
+    return kpi
+
+
+def _redraw(periods, prior, kpi_id):
+    kpi = _checked_kpi(periods, prior, kpi_id)
+    return _chart_parts(kpi, periods, PRIOR in prior, current_language())
 
 
 # -- commentary ------------------------------------------------------------------------------
@@ -181,24 +243,54 @@ def _methodology(kpi, language, services):
     ], className="card")
 
 
-def _headline(kpi, language, services):
-    tiles = [
-        (_("kpi.tile_latest"), value_text(kpi, kpi["latest_value"], language, services),
-         period_text(kpi, kpi["latest_period_start"], language, services)),
-        (_("kpi.tile_target"), target_text(kpi, kpi, language, services),
-         translate(f"target.basis.{kpi['target_basis']}", language) if kpi["target_basis"] else _("kpi.no_target")),
-        (_("kpi.tile_direction"), direction_text(kpi, language), frequency_text(kpi, language)),
-    ]
-    return html.Dl([html.Div([html.Dt(label), html.Dd(value), html.Dd(note, className="muted small")],
-                             className="tile") for label, value, note in tiles], className="tiles")
+# -- the chart card --------------------------------------------------------------------------
+def _controls(periods: str, prior: list[str]):
+    return html.Div([
+        html.Fieldset([
+            html.Legend(_("kpi.range_label"), className="control-label"),
+            dcc.RadioItems(id="kpi-range", value=periods, inline=True, className="segmented",
+                           options=[{"label": _(f"kpi.range_{r}"), "value": r} for r in RANGES]),
+        ], className="controls"),
+        html.Fieldset([
+            html.Legend(_("kpi.compare_label"), className="visually-hidden"),
+            dcc.Checklist(id="kpi-prior", value=prior, inline=True, className="segmented",
+                          options=[{"label": _("kpi.prior_toggle"), "value": PRIOR}]),
+        ], className="controls"),
+    ], className="chart-controls")
 
 
-def _range_control(value: str):
-    return html.Fieldset([
-        html.Legend(_("kpi.range_label"), className="control-label"),
-        dcc.RadioItems(id="kpi-range", value=value, inline=True, className="segmented",
-                       options=[{"label": _(f"kpi.range_{r}"), "value": r} for r in RANGES]),
-    ], className="controls")
+def _graph_config(kpi_id: str) -> dict:
+    # Plotly's own camera button saves the chart as PNG in the browser: offline, named by KPI.
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", kpi_id)
+    return {"displaylogo": False, "responsive": True, "displayModeBar": True,
+            "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+            "toImageButtonOptions": {"format": "png", "filename": safe, "scale": 2}}
+
+
+def _chart_card(kpi, figure, summary):
+    return html.Section([
+        html.Div([html.H2(_("kpi.chart_heading"), id="kpi-chart-heading"), _controls(DEFAULT_RANGE, [])],
+                 className="card-head"),
+        html.Div(dcc.Graph(id="kpi-chart", figure=figure, config=_graph_config(kpi["id"]), className="chart"),
+                 role="figure", **{"aria-labelledby": "kpi-chart-heading", "aria-describedby": "kpi-chart-summary"}),
+        html.P(summary, id="kpi-chart-summary", className="visually-hidden", **{"aria-live": "polite"}),
+        html.Div([
+            html.Button(_("kpi.download_csv"), id="kpi-download-csv", n_clicks=0, type="button",
+                        className="button small"),
+            html.Span(_("kpi.download_help"), className="muted small"),
+            dcc.Download(id="kpi-download"),
+        ], className="chart-actions"),
+    ], className="card", **{"aria-labelledby": "kpi-chart-heading"})
+
+
+def _validation_layout():
+    """Called without a KPI only to validate callbacks: the components, empty."""
+    return html.Div([dcc.Store(id="kpi-id"), _controls(DEFAULT_RANGE, []), dcc.Graph(id="kpi-chart"),
+                     html.P(id="kpi-chart-summary"), html.Div(id="kpi-values"), html.Div(id="kpi-breakdown"),
+                     html.Button(id="kpi-download-csv"), dcc.Download(id="kpi-download"),
+                     dcc.Store(id="kpi-comment-saved"), dcc.Dropdown(id="kpi-comment-period"),
+                     dcc.Textarea(id="kpi-comment-text"), html.Button(id="kpi-comment-submit"),
+                     html.Div(id="kpi-comment-message"), html.Div(id="kpi-comments")])
 
 
 def layout(kpi_id: str | None = None, **_query):
@@ -212,15 +304,13 @@ def layout(kpi_id: str | None = None, **_query):
             dcc.Link(_("kpi.back_to_overview"), href="/"),
         ], className="page-head")
     if kpi is None:
-        # Called without a KPI only to validate callbacks: the components, empty.
-        return html.Div([dcc.Store(id="kpi-id"), _range_control(DEFAULT_RANGE), dcc.Graph(id="kpi-chart"),
-                         html.Div(id="kpi-values"), dcc.Store(id="kpi-comment-saved"),
-                         dcc.Dropdown(id="kpi-comment-period"), dcc.Textarea(id="kpi-comment-text"),
-                         html.Button(id="kpi-comment-submit"), html.Div(id="kpi-comment-message"),
-                         html.Div(id="kpi-comments")])
+        return _validation_layout()
 
     comments = list_commentary(services, kpi["id"], kpi=kpi)
-    figure, table = _chart_and_table(kpi, DEFAULT_RANGE, language, comments)
+    evaluation, prediction = _evaluation(services, kpi["id"])
+    figure, summary, table = _chart_parts(kpi, DEFAULT_RANGE, False, language, comments,
+                                          (evaluation, prediction))
+    breakdown = breakdown_section(kpi, DEFAULT_RANGE, language, services)
     return html.Div([
         html.Nav([dcc.Link(_("nav.overview"), href="/"), html.Span(" › "),
                   html.Span(goal_title(kpi, language))], className="breadcrumb",
@@ -231,25 +321,44 @@ def layout(kpi_id: str | None = None, **_query):
         ], className="page-head"),
         dcc.Store(id="kpi-id", data=kpi["id"]),
         dcc.Store(id="kpi-comment-saved", data=0),
-        _headline(kpi, language, services),
-        html.Section([
-            html.Div([html.H2(_("kpi.chart_heading")), _range_control(DEFAULT_RANGE)], className="card-head"),
-            dcc.Graph(id="kpi-chart", figure=figure, config={"displaylogo": False, "responsive": True},
-                      className="chart"),
-        ], className="card"),
-        html.Section([html.H2(_("kpi.values_heading")), html.Div(table, id="kpi-values", className="table-scroll")],
+        headline(kpi, evaluation, prediction, language, services),
+        _chart_card(kpi, figure, summary),
+        html.Section([html.H2(_("kpi.values_heading")), html.Div(table, id="kpi-values")],
                      className="card"),
+        html.Div(breakdown, id="kpi-breakdown", hidden=breakdown is None),
         _commentary_card(kpi, comments, language, services),
         _methodology(kpi, language, services),
     ])
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    @callback(app, "viewer", Output("kpi-chart", "figure"), Output("kpi-values", "children"),
-              Input("kpi-range", "value"), State("kpi-id", "data"), prevent_initial_call=True)
-    def change_range(periods, kpi_id):
-        # Both inputs come from the browser: re-check them here, never trust the page.
-        return _redraw(periods, kpi_id)
+    @callback(app, "viewer", Output("kpi-chart", "figure"), Output("kpi-chart-summary", "children"),
+              Output("kpi-values", "children"), Input("kpi-range", "value"), Input("kpi-prior", "value"),
+              State("kpi-id", "data"), prevent_initial_call=True)
+    def change_view(periods, prior, kpi_id):
+        # Every input comes from the browser: re-check them here, never trust the page.
+        return _redraw(periods, prior, kpi_id)
+
+    @callback(app, "viewer", Output("kpi-breakdown", "children"), Input("kpi-range", "value"),
+              State("kpi-id", "data"), prevent_initial_call=True)
+    def change_breakdown_range(periods, kpi_id):
+        kpi = _checked_kpi(periods, [], kpi_id)
+        if not has_breakdown(kpi):
+            raise PreventUpdate
+        return breakdown_section(kpi, periods, current_language(), current_services())
+
+    @callback(app, "viewer", Output("kpi-download", "data"), Input("kpi-download-csv", "n_clicks"),
+              State("kpi-id", "data"), prevent_initial_call=True)
+    def download_csv(clicks, kpi_id):
+        if not isinstance(clicks, int) or isinstance(clicks, bool) or clicks < 1 or not isinstance(kpi_id, str):
+            raise PreventUpdate
+        services = current_services()
+        kpi = catalog.get_kpi(services.warehouse, services.calendar, kpi_id)
+        if kpi is None:
+            raise PreventUpdate
+        text = kpi_values_csv(services, kpi)
+        audit.record(services, "export.csv", "success", target=kpi["id"])
+        return dcc.send_string(text, f"{re.sub(r'[^A-Za-z0-9_.-]', '_', kpi['id'])}.csv", type="text/csv")
 
     @callback(app, "analyst", Output("kpi-comment-message", "children"), Output("kpi-comments", "children"),
               Output("kpi-comment-text", "value"), Output("kpi-comment-saved", "data"),
@@ -275,8 +384,10 @@ def register_callbacks(app: dash.Dash) -> None:
                 _comment_list(kpi, comments, language, services), "", saved)
 
     @callback(app, "viewer", Output("kpi-chart", "figure", allow_duplicate=True),
+              Output("kpi-chart-summary", "children", allow_duplicate=True),
               Output("kpi-values", "children", allow_duplicate=True), Input("kpi-comment-saved", "data"),
-              State("kpi-range", "value"), State("kpi-id", "data"), prevent_initial_call=True)
-    def show_new_comment(_saved, periods, kpi_id):
+              State("kpi-range", "value"), State("kpi-prior", "value"), State("kpi-id", "data"),
+              prevent_initial_call=True)
+    def show_new_comment(_saved, periods, prior, kpi_id):
         """After a comment is saved, the chart marks its period and the table lists it."""
-        return _redraw(periods, kpi_id)
+        return _redraw(periods, prior, kpi_id)

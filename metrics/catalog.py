@@ -140,3 +140,28 @@ def kpi_observations(warehouse: Warehouse, calendar: FiscalCalendar, kpi_id: str
         WHERE o.kpi_id = $kpi_id AND {sql.period_end('k.frequency', 'o.period_start')} <= $as_of
         ORDER BY o.period_start, o.dimension, o.member
     """, {"kpi_id": kpi_id, "as_of": as_of}).dicts()
+
+
+def recent_values(warehouse: Warehouse, kpi_ids: list[str], as_of, periods: int = 12) -> dict[str, list[float | None]]:
+    """Each KPI's city-wide values over its last `periods` periods ended by `as_of` (the last
+    one being its latest with data), oldest first, None where a period has no value: what a
+    sparkline draws. KPIs without data are left out."""
+    if not kpi_ids:
+        return {}
+    rows = warehouse.query(f"""
+        WITH obs AS (
+            SELECT o.kpi_id, o.value, {sql.period_index('k.frequency', 'o.period_start')} AS idx
+            FROM observations o JOIN kpis k ON k.id = o.kpi_id
+            WHERE list_contains(CAST($kpi_ids AS VARCHAR[]), o.kpi_id) AND o.dimension = '' AND o.value IS NOT NULL
+              AND {sql.period_end('k.frequency', 'o.period_start')} <= $as_of
+        ), latest AS (
+            SELECT kpi_id, max(idx) AS idx FROM obs GROUP BY kpi_id
+        )
+        SELECT o.kpi_id, o.value, o.idx - l.idx + $periods - 1 AS slot
+        FROM obs o JOIN latest l USING (kpi_id)
+        WHERE o.idx > l.idx - $periods
+    """, {"kpi_ids": list(kpi_ids), "as_of": as_of, "periods": periods}).rows
+    series: dict[str, list[float | None]] = {}
+    for kpi_id, value, slot in rows:
+        series.setdefault(kpi_id, [None] * periods)[slot] = value
+    return series

@@ -125,12 +125,15 @@ def forecast_one(kpi: dict[str, Any], calendar: FiscalCalendar, observations: di
         spread = error * math.sqrt(len(periods) - max(known))
     else:
         spread = error * math.sqrt(len(unknown)) / len(periods)
-    low, high = value - Z80 * spread, value + Z80 * spread
+    # A measure that has never been negative (a count, a time, a share) is not forecast below zero.
+    floor = 0.0 if min(observations.values()) >= 0 else -math.inf
+    low, high = max(value - Z80 * spread, floor), value + Z80 * spread
     return {
         "fiscal_year": calendar.label(fy), "method": method, "value": value, "low": low, "high": high,
         "target": target, "likelihood": _likelihood(kpi["direction"], low, high, target),
         "projection": [{"period_start": periods[i - 1].start, "value": estimate[i],
-                        "low": estimate[i] - Z80 * error, "high": estimate[i] + Z80 * error} for i in unknown],
+                        "low": max(estimate[i] - Z80 * error, floor), "high": estimate[i] + Z80 * error}
+                       for i in unknown],
     }
 
 

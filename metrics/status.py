@@ -9,6 +9,7 @@ periods elapsed. Freshness, trend and status are separate answers.
 """
 from __future__ import annotations
 
+from calendar import monthrange
 from collections import Counter
 from datetime import date
 from typing import Any, Iterable
@@ -24,8 +25,11 @@ TREND_PERIODS = 6        # the window the trend looks at
 TREND_MIN_POINTS = 4     # fewer values than this: 'insufficient'
 TREND_THRESHOLD = 0.02   # a move of more than 2 % of the mean counts
 
-_STATUS_SQL = f"""
-WITH k AS (
+_STATUS_BODY = f"""
+WITH dates AS (
+    SELECT DISTINCT unnest(CAST($dates AS DATE[])) AS as_of
+),
+k AS (
     SELECT k.*, d.name AS department_name, d.name_es AS department_name_es, d.name_pt AS department_name_pt,
            g.title AS goal_title, g.title_es AS goal_title_es, g.title_pt AS goal_title_pt,
            g.parent_id AS goal_parent_id
@@ -39,32 +43,38 @@ WITH k AS (
       AND (NOT $published_only OR k.published)
 ),
 obs AS (
-    SELECT o.kpi_id, o.period_start, o.value, {sql.period_index('k.frequency', 'o.period_start')} AS idx
+    -- every value read and indexed once, whatever the number of dates evaluated; `latest`
+    -- keeps, per date, what had ended by then, and the other steps stay at or before it
+    SELECT o.kpi_id, o.period_start, o.value, {sql.period_index('k.frequency', 'o.period_start')} AS idx,
+           {sql.period_end('k.frequency', 'o.period_start')} AS period_end
     FROM observations o JOIN k ON k.id = o.kpi_id
     WHERE o.dimension = '' AND o.value IS NOT NULL
-      AND {sql.period_end('k.frequency', 'o.period_start')} <= $as_of
 ),
 latest AS (
-    SELECT kpi_id, max(idx) AS idx FROM obs GROUP BY kpi_id
+    -- per date, the latest period ended by then; earlier values are those with a smaller index
+    SELECT d.as_of, o.kpi_id, max(o.idx) AS idx
+    FROM obs o JOIN dates d ON o.period_end <= d.as_of
+    GROUP BY d.as_of, o.kpi_id
 ),
 lv AS (
-    SELECT o.kpi_id, o.period_start, o.value, o.idx, {sql.fiscal_year_start('o.period_start')} AS fy_start
+    SELECT l.as_of, o.kpi_id, o.period_start, o.value, o.idx, {sql.fiscal_year_start('o.period_start')} AS fy_start
     FROM obs o JOIN latest l ON l.kpi_id = o.kpi_id AND l.idx = o.idx
 ),
 window_stats AS (
-    SELECT o.kpi_id, count(*) AS points, regr_slope(o.value, o.idx) AS slope, avg(abs(o.value)) AS mean_abs
+    SELECT l.as_of, o.kpi_id, count(*) AS points, regr_slope(o.value, o.idx) AS slope,
+           avg(abs(o.value)) AS mean_abs
     FROM obs o JOIN latest l ON l.kpi_id = o.kpi_id
-    WHERE o.idx > l.idx - {TREND_PERIODS}
-    GROUP BY o.kpi_id
+    WHERE o.idx > l.idx - {TREND_PERIODS} AND o.idx <= l.idx
+    GROUP BY l.as_of, o.kpi_id
 ),
 ytd AS (
-    SELECT o.kpi_id, sum(o.value) AS total, count(*) AS points
+    SELECT lv.as_of, o.kpi_id, sum(o.value) AS total, count(*) AS points
     FROM obs o JOIN lv ON lv.kpi_id = o.kpi_id
     WHERE o.period_start >= lv.fy_start AND o.period_start <= lv.period_start
-    GROUP BY o.kpi_id
+    GROUP BY lv.as_of, o.kpi_id
 ),
 joined AS (
-    SELECT k.*, lv.period_start AS latest_period_start, lv.value AS latest_value, lv.fy_start,
+    SELECT dates.as_of, k.*, lv.period_start AS latest_period_start, lv.value AS latest_value, lv.fy_start,
            w.points AS trend_points, w.slope, w.mean_abs, ytd.total AS ytd_total,
            tp.kpi_id IS NOT NULL AS has_period_target,
            coalesce(tp.value, ta.value) AS raw_target, coalesce(tp.low, ta.low) AS raw_low,
@@ -72,10 +82,10 @@ joined AS (
            ta.value AS annual_target_value,
            {sql.elapsed_in_fiscal_year('k.frequency', 'lv.fy_start', 'lv.period_start')} AS elapsed,
            {sql.periods_in_fiscal_year('k.frequency', 'lv.fy_start')} AS periods_in_year
-    FROM k
-    LEFT JOIN lv ON lv.kpi_id = k.id
-    LEFT JOIN window_stats w ON w.kpi_id = k.id
-    LEFT JOIN ytd ON ytd.kpi_id = k.id
+    FROM k CROSS JOIN dates
+    LEFT JOIN lv ON lv.kpi_id = k.id AND lv.as_of = dates.as_of
+    LEFT JOIN window_stats w ON w.kpi_id = k.id AND w.as_of = dates.as_of
+    LEFT JOIN ytd ON ytd.kpi_id = k.id AND ytd.as_of = dates.as_of
     LEFT JOIN targets tp ON tp.kpi_id = k.id AND tp.frequency = k.frequency AND tp.period_start = lv.period_start
     LEFT JOIN targets ta ON tp.kpi_id IS NULL AND ta.kpi_id = k.id AND ta.frequency = 'annual'
                         AND ta.period_start = lv.fy_start
@@ -94,7 +104,9 @@ evaluated AS (
         CASE WHEN year_to_date THEN ytd_total ELSE latest_value END AS compared_value,
         raw_target * share AS compared_target, raw_low * share AS compared_low, raw_high * share AS compared_high
     FROM compared
-)
+),
+statuses AS (
+-- the rules of DESIGN §4, row by row
 SELECT *,
     CASE
         WHEN latest_value IS NULL THEN 'no_data'
@@ -126,7 +138,17 @@ SELECT *,
          WHEN coalesce(mean_abs, 0) = 0 THEN 0.0
          ELSE coalesce(slope, 0) * {TREND_PERIODS} / mean_abs END AS trend_change
 FROM evaluated
-ORDER BY goal_id, name
+)
+"""
+
+_STATUS_SQL = _STATUS_BODY + "SELECT * FROM statuses ORDER BY goal_id, name"
+
+# Today's rows, each with the status the same KPI had as of $compare_with.
+_COMPARED_SQL = _STATUS_BODY + """
+SELECT s.*, p.status AS previous_status
+FROM statuses s LEFT JOIN statuses p ON p.id = s.id AND p.as_of = $compare_with
+WHERE s.as_of = $as_of
+ORDER BY s.goal_id, s.name
 """
 
 
@@ -152,14 +174,21 @@ def _percent_of_target(row: dict[str, Any]) -> float | None:
 
 def kpi_statuses(warehouse: Warehouse, calendar: FiscalCalendar, as_of: date, *,
                  department: str | None = None, goal: str | None = None, kpi_id: str | None = None,
-                 published_only: bool = False) -> list[dict[str, Any]]:
+                 published_only: bool = False, compare_with: date | None = None) -> list[dict[str, Any]]:
     """Every live KPI (filtered) with its latest value, target, status, freshness and trend
     as of `as_of`. One query for all KPIs; the classification of the trend is the only
-    per-row work done in Python."""
-    rows = warehouse.query(_STATUS_SQL, {
-        "as_of": as_of, "fy_month": calendar.start_month, "department": department, "goal": goal,
-        "kpi_id": kpi_id, "published_only": published_only,
-    }).dicts()
+    per-row work done in Python.
+
+    With `compare_with` (an earlier date, e.g. a month before), each row also carries
+    `previous_status`, the KPI's status as of then, evaluated in the same query: the values
+    are read once for both dates (the overview's "what changed since last month")."""
+    params = {"as_of": as_of, "dates": [as_of] if compare_with is None else [compare_with, as_of],
+              "fy_month": calendar.start_month, "department": department, "goal": goal, "kpi_id": kpi_id,
+              "published_only": published_only}
+    if compare_with is None:
+        rows = warehouse.query(_STATUS_SQL, {k: v for k, v in params.items() if k != "as_of"}).dicts()
+    else:
+        rows = warehouse.query(_COMPARED_SQL, {**params, "compare_with": compare_with}).dicts()
     for row in rows:
         row["trend"] = _trend(row)
         row["stale"] = row["next_due"] is not None and as_of > row["next_due"]
@@ -197,6 +226,19 @@ def goal_statuses(warehouse: Warehouse, calendar: FiscalCalendar, as_of: date,
             members[goal].append(kpi["status"])
             goal = parents.get(goal)
     return [{**goal, **roll_up(members[goal["id"]]), "kpi_total": len(members[goal["id"]])} for goal in goals]
+
+
+def changes_since(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`status_changes` for the rows of one `kpi_statuses(..., compare_with=...)` call: the
+    KPIs whose status moved since that earlier date, worst news first."""
+    return status_changes([{"id": row["id"], "status": row["previous_status"]} for row in rows], rows)
+
+
+def one_month_before(day: date) -> date:
+    """The same day a month earlier, or the last day of that month when it is shorter (the
+    'last month' that the overview's changes are measured from)."""
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def status_changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[dict[str, Any]]:

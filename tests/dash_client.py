@@ -12,8 +12,9 @@ def _output_key(outputs: list[tuple[str, str]]) -> str:
 
 
 def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, Any]],
-         state: list[tuple[str, str, Any]] = (), headers: dict | None = None):
-    """POST /_dash-update-component; returns the raw response.
+         state: list[tuple[str, str, Any]] = (), headers: dict | None = None, changed: str | None = None):
+    """POST /_dash-update-component; returns the raw response. `changed` ("id.prop") names
+    the input that fired, the first one by default.
 
     A `Cookie` header is moved into the client's cookie jar, which would otherwise replace it.
     """
@@ -26,7 +27,7 @@ def call(client, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, An
         "outputs": [{"id": cid, "property": prop} for cid, prop in outputs]
         if len(outputs) > 1 else {"id": outputs[0][0], "property": outputs[0][1]},
         "inputs": [{"id": cid, "property": prop, "value": value} for cid, prop, value in inputs],
-        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"] if inputs else [],
+        "changedPropIds": [changed] if changed else [f"{inputs[0][0]}.{inputs[0][1]}"] if inputs else [],
         "state": [{"id": cid, "property": prop, "value": value} for cid, prop, value in state],
     }
     return client.post("/_dash-update-component", data=json.dumps(body),

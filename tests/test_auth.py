@@ -250,8 +250,11 @@ def test_state_changing_requests_need_this_sites_origin(app, services):
     _person(services)
     client = app.test_client()
     sign_in(client, "dana", "a long and quiet river morning")
-    body = {"output": "overview-goals.children", "outputs": {"id": "overview-goals", "property": "children"},
-            "inputs": [{"id": "overview-department", "property": "value", "value": None}], "changedPropIds": []}
+    body = {"output": "..overview-kpis.children...overview-show-all.hidden..",
+            "outputs": [{"id": "overview-kpis", "property": "children"}, {"id": "overview-show-all", "property": "hidden"}],
+            "inputs": [{"id": f"overview-{name}", "property": "value", "value": None}
+                       for name in ("department", "goal", "status", "search")]
+            + [{"id": "overview-show-all", "property": "n_clicks", "value": 0}], "changedPropIds": []}
     forged = client.post("/_dash-update-component", json=body, headers={"Origin": "https://evil.example"})
     assert forged.status_code == 403
     assert client.post("/_dash-update-component", json=body).status_code == 403  # no Origin at all

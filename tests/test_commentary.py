@@ -201,7 +201,7 @@ def test_the_chart_and_table_refresh_after_a_comment(client_as, demo_app, servic
     key = next(k for k in dash_app.callback_map if k.startswith("..kpi-chart.figure@"))
     outputs = [tuple(part.rsplit(".", 1)) for part in key.strip(".").split("...")]
     response = call(client_as("viewer"), outputs, [("kpi-comment-saved", "data", 1)],
-                    state=[("kpi-range", "value", "24"), ("kpi-id", "data", OURS)])
+                    state=[("kpi-range", "value", "24"), ("kpi-prior", "value", []), ("kpi-id", "data", OURS)])
     assert response.status_code == 200
     result = response.get_json()["response"]
     marked = next(t for t in result["kpi-chart"]["figure"]["data"] if t["name"] == "Commentary")

@@ -243,3 +243,49 @@ def test_status_changes_lists_moves_worst_first():
     moved = status.status_changes(before, after)
     assert [(m["id"], m["previous_status"], m["status"]) for m in moved] == [
         ("a", "on_track", "off_track"), ("b", "at_risk", "on_track")]
+
+
+@pytest.mark.parametrize("as_of, earlier", [
+    (date(2024, 5, 10), date(2024, 3, 15)),
+    (date(2024, 7, 2), date(2024, 5, 10)),
+    (date(2024, 3, 15), date(2023, 11, 1)),   # nothing had ended yet
+    (date(2024, 3, 15), date(2024, 3, 15)),
+])
+def test_comparing_with_an_earlier_date_in_the_same_query(store, as_of, earlier):
+    kpi(store, "a", values=[(date(2024, m, 1), 80 + 5 * m) for m in range(1, 7)], targets=[("annual", FY24, 100)])
+    kpi(store, "b", aggregation="sum", values=[(date(2024, m, 1), 10) for m in range(1, 5)],
+        targets=[("annual", FY24, 120)], lag_days=20)
+    kpi(store, "c", direction="band", values=[(date(2023, 12, 1), 50)], targets=[("annual", FY24, (40, 45))])
+    kpi(store, "d")
+    compared = status.kpi_statuses(store, JULY, as_of, compare_with=earlier)
+    alone = status.kpi_statuses(store, JULY, as_of)
+    before = {row["id"]: row["status"] for row in status.kpi_statuses(store, JULY, earlier)}
+    assert [r["id"] for r in compared] == [r["id"] for r in alone] == ["a", "b", "c", "d"]
+    for mine, theirs in zip(compared, alone):
+        assert mine["previous_status"] == before[mine["id"]]
+        for field in ("as_of", "status", "trend", "stale", "latest_period_start", "latest_value", "target_basis",
+                      "next_due"):
+            assert mine[field] == theirs[field], (mine["id"], field)
+        for field in ("compared_value", "compared_target", "trend_change", "percent_of_target"):
+            assert mine[field] == pytest.approx(theirs[field], nan_ok=True), (mine["id"], field)
+    assert "previous_status" not in alone[0]
+
+
+def test_changes_since_an_earlier_date(store):
+    kpi(store, "a", values=[(date(2024, 1, 1), 100), (date(2024, 2, 1), 50)], targets=[("annual", FY24, 100)])
+    kpi(store, "b", values=[(date(2024, 1, 1), 95), (date(2024, 2, 1), 100)], targets=[("annual", FY24, 100)])
+    kpi(store, "c", values=[(date(2024, 1, 1), 100), (date(2024, 2, 1), 100)], targets=[("annual", FY24, 100)])
+    rows = status.kpi_statuses(store, JULY, date(2024, 3, 5), compare_with=date(2024, 2, 5))
+    assert [(r["id"], r["previous_status"], r["status"]) for r in status.changes_since(rows)] == [
+        ("a", "on_track", "off_track"), ("b", "at_risk", "on_track")]
+
+
+@pytest.mark.parametrize("day, expected", [
+    (date(2026, 11, 26), date(2026, 10, 26)),
+    (date(2026, 1, 15), date(2025, 12, 15)),
+    (date(2026, 3, 31), date(2026, 2, 28)),
+    (date(2024, 3, 30), date(2024, 2, 29)),
+    (date(2026, 5, 31), date(2026, 4, 30)),
+])
+def test_one_month_before(day, expected):
+    assert status.one_month_before(day) == expected
