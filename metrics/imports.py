@@ -501,6 +501,8 @@ def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profi
             staged = stage_file(ws, path, profile, workdir=workdir)
         except SourceError as error:
             raise ImportError_(str(error)) from None
+        if staged.rows == 0:
+            raise ImportError_("The file has a header but no rows of data.")
         report.headers, report.sheet, report.sheets = staged.headers, staged.sheet, list(staged.sheets)
         report.encoding, report.delimiter = staged.encoding, staged.delimiter
         _shape_rows(ws, profile, staged)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ MAX_XLSX_UNPACKED = 300 * 1024 * 1024   # bytes, all members together
 MAX_XLSX_RATIO = 200                     # uncompressed / compressed, per member
 _SNIFF_BYTES = 256 * 1024
 _DELIMITERS = (",", ";", "\t", "|")
+_UTF8_LETTER = re.compile(rb"[\xc3\xc2][\x80-\xbf]")   # é, ñ, ü, ...: the Latin letters cp1252 also has
 
 
 class SourceError(ValueError):
@@ -80,14 +82,24 @@ def detect_encoding(path: Path, named: str = "auto") -> str:
             decoder.decode(b"", final=True)
         return "utf-8"
     except UnicodeDecodeError:
-        return "cp1252"
+        pass
+    # Not UTF-8. If it still holds well-formed UTF-8 letters (é as C3 A9), two encodings were
+    # pasted together; reading it either way would garble one part, so say so instead.
+    with open(path, "rb") as handle:
+        if _UTF8_LETTER.search(handle.read()):
+            raise SourceError("The file mixes encodings: some lines are UTF-8 and others are not (for example "
+                              "cp1252). Save it again from the spreadsheet as CSV UTF-8, or name the encoding "
+                              "in the profile if you are sure of it.")
+    return "cp1252"
 
 
 def _as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     """`path` itself when it is plain UTF-8; else a UTF-8 copy (streamed, not in memory)."""
     if encoding == "utf-8":
         return path
-    target = Path(tempfile.mkstemp(suffix=".csv", dir=workdir)[1])
+    descriptor, name = tempfile.mkstemp(suffix=".csv", dir=workdir)
+    os.close(descriptor)
+    target = Path(name)
     errors = "strict"
     try:
         with open(path, encoding=encoding, errors=errors, newline="") as source, \

@@ -14,6 +14,8 @@ from web.services import EXTENSION, Services
 
 
 def register_commands(server: Flask) -> None:
+    register_import_command(server)
+
     def services() -> Services:
         return server.extensions[EXTENSION]
 
@@ -84,3 +86,49 @@ def register_commands(server: Flask) -> None:
         except accounts.AccountError as error:
             raise click.ClickException(str(error)) from None
         click.echo(f"Revoked token {token_id}.")
+
+
+def register_import_command(server: Flask) -> None:
+    from pathlib import Path
+
+    from metrics.access import Scope
+    from metrics.imports import ImportError_
+    from metrics.profiles import Profile, ProfileError
+    from web import importing
+
+    @server.cli.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--profile", "profile_ref", required=True,
+                  help="A saved or shipped profile's name, or the path of a profile JSON file.")
+    @click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+    def import_command(file: Path, profile_ref: str, dry_run: bool) -> None:
+        """Import FILE (CSV or XLSX) with a profile; any rejected row stops the import."""
+        services = server.extensions[EXTENSION]
+        try:
+            services.prepare(seed_demo=False)
+        except WarehouseBusy as error:
+            raise click.ClickException(str(error)) from None
+        import json as _json
+
+        if Path(profile_ref).is_file():
+            document, name = _json.loads(Path(profile_ref).read_text(encoding="utf-8")), None
+        else:
+            document, name = importing.find_profile(services, profile_ref), profile_ref
+            if document is None:
+                raise click.ClickException(f"No saved or shipped profile named {profile_ref!r}, and no such file.")
+        try:
+            profile = Profile.parse(document)
+            report = importing.run(services, Scope("cli", "admin"), file, profile, file_name=file.name,
+                                   profile_name=name, dry_run=dry_run)
+        except (ProfileError, ImportError_) as error:
+            raise click.ClickException(str(error)) from None
+        verb = "Checked" if dry_run else ("Imported" if report.committed else "Did not import")
+        click.echo(f"{verb} {file.name}: {report.rows} rows, {report.accepted} values, {report.targets} targets, "
+                   f"{report.replaced} replaced, {report.rejected} rejected, {report.skipped} skipped"
+                   + (f" (batch {report.batch_id})" if report.batch_id else "") + ".")
+        for error in report.errors[:20]:
+            click.echo(f"  line {error['line']}, {error['column']}: {error['value']!r}: {error['reason']}")
+        if report.error_count > 20:
+            click.echo(f"  ... and {report.error_count - 20} more")
+        if report.error_count and profile.on_error == "reject":
+            raise SystemExit(1)
