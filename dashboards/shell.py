@@ -48,6 +48,11 @@ def _user_menu(account, language: str):
 
 def _nav(account, language: str) -> html.Nav:
     links = [dcc.Link(translate("nav.overview", language), href="/", className="nav-link")]
+    if account is not None and account.role in ("analyst", "manager", "admin"):
+        links.append(dcc.Link(translate("nav.imports", language), href="/imports", className="nav-link"))
+    if account is not None:
+        links.append(dcc.Link(translate("nav.import_history", language), href="/imports/history",
+                              className="nav-link"))
     if account is not None and account.role == "admin":
         links += [dcc.Link(translate("nav.users", language), href="/admin/users", className="nav-link"),
                   dcc.Link(translate("nav.audit", language), href="/admin/audit", className="nav-link")]

@@ -33,8 +33,21 @@ EXPECTED = {
     "route POST /logout": "public",
     "route GET /_dash-layout": "viewer",
     "route GET /_dash-dependencies": "viewer",
-    "callback overview-goals.children": "viewer",
-    "callback ..kpi-chart.figure...kpi-values.children..": "viewer",
+    "page /goal/<goal_id>": "viewer",
+    "page /department/<department_id>": "viewer",
+    "callback ..overview-kpis.children...overview-show-all.hidden..": "viewer",
+    "callback ..goal-table.children...goal-sort.data..": "viewer",
+    "callback ..department-table.children...department-sort.data..": "viewer",
+    "callback ..kpi-chart.figure...kpi-chart-summary.children...kpi-values.children..": "viewer",
+    "callback kpi-breakdown.children": "viewer",
+    "callback kpi-download.data": "viewer",
+    "page /imports": "analyst",
+    "page /imports/history": "viewer",
+    "callback ..imports-upload.data...imports-preview.data...imports-file-status.children...imports-file.contents"
+    "...imports-sheet.options...imports-sheet.value...imports-sheet-field.hidden..": "analyst",
+    "callback ..imports-save-message.children...imports-saved.data..": "analyst",
+    "callback import-history-table.children": "viewer",
+    "callback ..import-history-message.children...import-history-changed.data..": "analyst",
 }
 
 
