@@ -1,6 +1,6 @@
 """Why the warehouse keeps one connection per process and hands out cursors.
 
-Serves the overview's query (every KPI with its latest value and target, on the demo
+Serves the catalogue query (every KPI with its latest value and target, on the demo
 city) the way a request would: with a cursor of the shared connection (what CityStat
 does), and with a fresh connection per request (the baseline). Prints medians and the
 ratio; higher than 1 means the shared connection is faster.
@@ -57,7 +57,7 @@ def main() -> None:
         ours = _median_ms(with_cursor)
         shared.close()
 
-    print(f"overview query over {kpis} KPIs, median of {ROUNDS} rounds x {REQUESTS} requests")
+    print(f"catalogue query over {kpis} KPIs, median of {ROUNDS} rounds x {REQUESTS} requests")
     print(f"  new connection per request (baseline): {baseline:8.2f} ms")
     print(f"  cursor of the shared connection:       {ours:8.2f} ms")
     print(f"  ratio baseline / shared: {baseline / ours:.2f}x")

@@ -8,8 +8,8 @@ import dash
 from dash import Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboards.scorecard import (DEFAULT_SORT, chosen_sort, empty_components, roll_up_summary, sort_inputs,
-                                  sorted_table)
+from dashboards.scorecard import (DEFAULT_SORT, chosen_sort, empty_components, kpis_card, roll_up_summary,
+                                  sort_inputs, sorted_table)
 from i18n import _, current_language, localized
 from metrics import catalog, status
 from web.rules import callback
@@ -72,14 +72,8 @@ def layout(department_id: str | None = None, **_query):
         html.Section([html.H2(_("department.rollup_heading"), id=P + "rollup-heading"),
                       roll_up_summary(roll, len(rows), language)],
                      className="card", **{"aria-labelledby": P + "rollup-heading"}),
-        dcc.Store(id=P + "id", data=department["id"]),
-        dcc.Store(id=P + "sort", data=DEFAULT_SORT),
-        html.Section([
-            html.H2(_("scorecard.heading"), id=P + "kpis-heading"),
-            html.P(_("scorecard.lede"), className="muted small card-lede"),
-            html.Div(_table(rows, department, DEFAULT_SORT, today, language, services) if rows
-                     else html.P(_("scorecard.empty"), className="empty"), id=P + "table", className="table-wrap"),
-        ], className="card", **{"aria-labelledby": P + "kpis-heading"}),
+        *kpis_card(P, _table(rows, department, DEFAULT_SORT, today, language, services) if rows else None,
+                   language, DEFAULT_SORT, department["id"]),
     ])
 
 

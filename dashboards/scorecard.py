@@ -238,3 +238,19 @@ def empty_components(prefix: str) -> list:
     """The ids a scorecard page's callback uses, for Dash's check of the layout."""
     return [dcc.Store(id=f"{prefix}id"), dcc.Store(id=f"{prefix}sort"), html.Div(id=f"{prefix}table"),
             *[html.Button(id=f"{prefix}sort-{key}") for key in SORT_KEYS]]
+
+
+def kpis_card(prefix: str, table, language: str, sort_default: Mapping[str, Any], owner_id: str) -> list:
+    """The sortable KPI card of a goal page or a department scorecard, with the stores its
+    sorting callback reads (the owner's id and the current sort)."""
+    return [
+        dcc.Store(id=prefix + "id", data=owner_id),
+        dcc.Store(id=prefix + "sort", data=sort_default),
+        html.Section([
+            html.H2(translate("scorecard.heading", language), id=prefix + "kpis-heading"),
+            html.P(translate("scorecard.lede", language), className="muted small card-lede"),
+            html.Div(table if table is not None else
+                     html.P(translate("scorecard.empty", language), className="empty"),
+                     id=prefix + "table", className="table-wrap"),
+        ], className="card", **{"aria-labelledby": prefix + "kpis-heading"}),
+    ]

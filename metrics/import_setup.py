@@ -206,19 +206,5 @@ def guess_words(field_name: str, words: list[str]) -> dict[str, str]:
 
 
 def wide_matches(profile: Profile, headers: list[str]) -> list[tuple[str, str, str]]:
-    """(header, period, kind) for each column a wide profile reads, by the engine's rule:
-    the first rule whose pattern matches the header and names a kind."""
-    found = []
-    for header in headers:
-        for rule in profile.wide:
-            match = rule.pattern.search(header)
-            if not match:
-                continue
-            period = re.sub(r"{(\d+)}", lambda m: match.group(int(m[1])) or "", rule.period)
-            kind = rule.kind if isinstance(rule.kind, str) else next(
-                (v for k, v in rule.kind.items() if k.lower() in {g.lower() for g in match.groups() if g}), None)
-            if kind is None:
-                continue
-            found.append((header, period, kind))
-            break
-    return found
+    """(header, period, kind) for each column a wide profile reads, by the engine's rule."""
+    return [(header, period, kind) for _index, header, period, kind in profile.wide_columns(headers)]

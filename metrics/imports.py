@@ -166,21 +166,11 @@ def _shape_rows(ws, profile: Profile, staged: Staged) -> None:
         ws.execute(f"CREATE TEMP VIEW shaped AS SELECT _line, {', '.join(kpi + values)} FROM raw")
         return
     selects = []
-    for index, header in enumerate(staged.headers):
-        for rule in profile.wide:
-            match = rule.pattern.search(header)
-            if not match:
-                continue
-            period = re.sub(r"{(\d+)}", lambda m: match.group(int(m[1])) or "", rule.period)
-            kind = rule.kind if isinstance(rule.kind, str) else next(
-                (v for k, v in rule.kind.items() if k.lower() in {g.lower() for g in match.groups() if g}), None)
-            if kind is None:
-                continue
-            target = {"actual": "value"}.get(kind, kind)
-            cells = ", ".join(f"trim(c{index}) AS v_{name}" if name == target else f"NULL AS v_{name}"
-                              for name in VALUE_COLUMNS + ("note",))
-            selects.append(f"SELECT _line, {_literal(period)} AS v_period, {cells} FROM raw")
-            break
+    for index, _header, period, kind in profile.wide_columns(staged.headers):
+        target = {"actual": "value"}.get(kind, kind)
+        cells = ", ".join(f"trim(c{index}) AS v_{name}" if name == target else f"NULL AS v_{name}"
+                          for name in VALUE_COLUMNS + ("note",))
+        selects.append(f"SELECT _line, {_literal(period)} AS v_period, {cells} FROM raw")
     if not selects:
         problems.append("no column of the file matches the profile's wide patterns; the file's columns are: "
                         + ", ".join(staged.headers))

@@ -164,6 +164,24 @@ class Profile:
                    decimal=decimal, value_maps=value_maps, missing=tuple(missing), percent=percent,
                    on_error=on_error, document=document)
 
+    def wide_columns(self, headers: list[str]) -> list[tuple[int, str, str, str]]:
+        """(index, header, period text, kind) of each column a wide profile reads: the first
+        rule whose pattern matches the header and whose kind map names one of its groups."""
+        found = []
+        for index, header in enumerate(headers):
+            for rule in self.wide:
+                match = rule.pattern.search(header)
+                if not match:
+                    continue
+                period = re.sub(r"{(\d+)}", lambda m: match.group(int(m[1])) or "", rule.period)
+                groups = {g.lower() for g in match.groups() if g}
+                kind = rule.kind if isinstance(rule.kind, str) else next(
+                    (v for k, v in rule.kind.items() if k.lower() in groups), None)
+                if kind is not None:
+                    found.append((index, header, period, kind))
+                    break
+        return found
+
     def referenced_columns(self) -> set[str]:
         return {column for source in self.columns.values() for column in source.columns}
 
