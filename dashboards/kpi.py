@@ -313,7 +313,8 @@ def layout(kpi_id: str | None = None, **_query):
     breakdown = breakdown_section(kpi, DEFAULT_RANGE, language, services)
     return html.Div([
         html.Nav([dcc.Link(_("nav.overview"), href="/"), html.Span(" › "),
-                  html.Span(goal_title(kpi, language))], className="breadcrumb",
+                  dcc.Link(goal_title(kpi, language), href=f"/goal/{kpi['goal_id']}") if kpi["goal_id"]
+                  else html.Span(goal_title(kpi, language))], className="breadcrumb",
                  **{"aria-label": _("kpi.breadcrumb")}),
         html.Div([
             html.H1(kpi_name(kpi, language)),
