@@ -9,17 +9,16 @@ Peak memory of each is the maximum resident size of a fresh child process doing 
 """
 from __future__ import annotations
 
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from bench.timing import median_ms
 from metrics import imports
 from metrics.access import Scope
 from metrics.periods import FiscalCalendar
@@ -82,12 +81,8 @@ WAYS = {"ours": ours, "bare": bare, "pandas": with_pandas}
 
 
 def _median(way, folder: Path, csv: Path) -> float:
-    samples = []
-    for n in range(ROUNDS):
-        started = time.perf_counter()
-        WAYS[way](folder, csv, n)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+    runs = iter(range(ROUNDS))   # each round writes a warehouse of its own
+    return median_ms(lambda: WAYS[way](folder, csv, next(runs)), ROUNDS) / 1000
 
 
 def _peak_mb(way: str, folder: Path, csv: Path) -> float:

@@ -23,6 +23,7 @@ import pandas as pd
 import plotly.utils
 
 from bench.bench_status import KPIS, YEARS, build
+from bench.timing import median_ms
 from metrics import status
 from metrics.periods import FiscalCalendar
 
@@ -32,12 +33,7 @@ GOALS = 6
 
 
 def _median_ms(run) -> float:
-    samples = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    return median_ms(run, ROUNDS)
 
 
 def _paired_medians_ms(first, second) -> tuple[float, float]:

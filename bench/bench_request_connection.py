@@ -7,28 +7,17 @@ ratio; higher than 1 means the shared connection is faster.
 """
 from __future__ import annotations
 
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from data.demo_city import seed_demo
+from bench.timing import median_ms
 from metrics import catalog
 from metrics.periods import FiscalCalendar
 from metrics.warehouse import Warehouse
 
 ROUNDS = 7
 REQUESTS = 30
-
-
-def _median_ms(run) -> float:
-    samples = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        for _ in range(REQUESTS):
-            run()
-        samples.append((time.perf_counter() - started) / REQUESTS * 1000)
-    return statistics.median(samples)
 
 
 def main() -> None:
@@ -51,10 +40,10 @@ def main() -> None:
             fresh.close()
 
         shared.close()  # the baseline needs the file to itself; reopen after
-        baseline = _median_ms(with_new_connection)
+        baseline = median_ms(with_new_connection, ROUNDS, REQUESTS)
         shared = Warehouse(path)
         shared.schema_version
-        ours = _median_ms(with_cursor)
+        ours = median_ms(with_cursor, ROUNDS, REQUESTS)
         shared.close()
 
     print(f"catalogue query over {kpis} KPIs, median of {ROUNDS} rounds x {REQUESTS} requests")

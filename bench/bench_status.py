@@ -8,7 +8,6 @@ warehouse, their answers are checked to agree, and the medians and ratio are pri
 """
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from datetime import date
@@ -17,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bench.timing import median_ms
 from metrics import status
 from metrics.periods import FiscalCalendar, Period
 from metrics.warehouse import Warehouse
@@ -108,12 +108,7 @@ def _rule(kpi, value, ytd, elapsed, target) -> str:
 
 
 def _median_seconds(run, rounds: int = ROUNDS) -> float:
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        run()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+    return median_ms(run, rounds) / 1000
 
 
 def main() -> None:
