@@ -127,3 +127,125 @@ class ImportProfile(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     created_by: Mapped[str] = mapped_column(String(64), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
+# -- stat meetings (DESIGN §6) ------------------------------------------------------------------------
+MEETING_STATUSES = ("planned", "held")
+ACTION_STATUSES = ("open", "done", "dropped")
+
+
+class Meeting(Base):
+    """A stat meeting reviewing one or more departments."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    # The city's local date and time of the meeting (naive, as people write it).
+    starts_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    duration_minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="planned")
+    location: Mapped[str | None] = mapped_column(String(200))
+    attendees: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # The date the agenda's values were read as of, and when it was drafted.
+    agenda_as_of: Mapped[date | None] = mapped_column(Date)
+    agenda_drafted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+    departments: Mapped[list["MeetingDepartment"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="MeetingDepartment.id")
+    agenda: Mapped[list["AgendaItem"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AgendaItem.position")
+    decisions: Mapped[list["MeetingDecision"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="MeetingDecision.id")
+
+    @property
+    def department_ids(self) -> list[str]:
+        return [d.department_id for d in self.departments]
+
+
+class MeetingDepartment(Base):
+    """A department (warehouse id) a meeting reviews."""
+
+    __tablename__ = "meeting_departments"
+    __table_args__ = (UniqueConstraint("meeting_id", "department_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False)
+    department_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+
+
+class AgendaItem(Base):
+    """One agenda item: drafted from the data (with the values shown, as of the agenda's
+    date) or added by a person (`custom`)."""
+
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    kpi_id: Mapped[str | None] = mapped_column(String(128))
+    action_item_id: Mapped[int | None] = mapped_column(ForeignKey("action_items.id", ondelete="SET NULL"))
+    title: Mapped[str | None] = mapped_column(String(300))
+    minutes: Mapped[int] = mapped_column(Integer, nullable=False)
+    # People's own questions, one per line; None means the drafted ones, in the reader's language.
+    questions: Mapped[str | None] = mapped_column(Text)
+    values: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ActionItem(Base):
+    """A commitment or request made in a meeting, followed up until done or dropped."""
+
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    department_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False)
+    owner_name: Mapped[str] = mapped_column(String(200), nullable=False)
+    # Set when the owner has an account: they may then update the item themselves.
+    owner_username: Mapped[str | None] = mapped_column(String(64), index=True)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="open", index=True)
+    progress_note: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    kpis: Mapped[list["ActionItemKpi"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ActionItemKpi.id")
+
+    @property
+    def kpi_ids(self) -> list[str]:
+        return [k.kpi_id for k in self.kpis]
+
+
+class ActionItemKpi(Base):
+    """A KPI an action item is meant to move."""
+
+    __tablename__ = "action_item_kpis"
+    __table_args__ = (UniqueConstraint("action_item_id", "kpi_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_item_id: Mapped[int] = mapped_column(ForeignKey("action_items.id", ondelete="CASCADE"), nullable=False)
+    kpi_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+
+
+class MeetingDecision(Base):
+    """A decision taken in a meeting, as recorded."""
+
+    __tablename__ = "meeting_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), nullable=False,
+                                            index=True)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    created_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
