@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 
+from data.demo_meetings import seed_demo_meetings
 from metrics import catalog
 from web import accounts
 
@@ -33,6 +34,7 @@ def ensure_demo_logins(services) -> str:
                              display_name=name, actor="seed-demo")
         scope = f" ({', '.join(departments)})" if departments else ""
         lines.append(f"  {role:<8} {password}{scope}")
+    seed_demo_meetings(services)   # needs the people: the demo analyst owns commitments
     text = "Demo logins (username, password):\n" + "\n".join(lines) + "\n"
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
