@@ -103,8 +103,10 @@ def allocate_minutes(weights: list[float], total: int, minimum: int = MIN_MINUTE
     if len(weights) * minimum > total:
         raise ValueError("more items than the meeting can hold")
     spare = total - minimum * len(weights)
-    weight_sum = sum(weights) or len(weights)
-    shares = [spare * (w or 0) / weight_sum for w in weights]
+    if not any(weights):   # no weights at all: share evenly (the spare must still all be given out)
+        weights = [1.0] * len(weights)
+    weight_sum = sum(weights)
+    shares = [spare * w / weight_sum for w in weights]
     minutes = [minimum + int(share) for share in shares]
     left = total - sum(minutes)
     order = sorted(range(len(weights)), key=lambda i: (-(shares[i] - int(shares[i])), i))

@@ -56,6 +56,7 @@ def test_as_of_reproduces_an_earlier_picture(client):
     ("status=great", "status must be one of"),
     ("limit=0", "limit must be a whole number"),
     ("limit=abc", "limit must be a whole number"),
+    ("limit=%C2%B2", "limit must be a whole number"),   # "²" passes str.isdigit()
 ])
 def test_bad_parameters_are_400_with_a_reason(client, query, message):
     response = client.get(f"/api/v1/kpis?{query}")

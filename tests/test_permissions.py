@@ -48,6 +48,16 @@ EXPECTED = {
     "callback ..imports-save-message.children...imports-saved.data..": "analyst",
     "callback import-history-table.children": "viewer",
     "callback ..import-history-message.children...import-history-changed.data..": "analyst",
+    "route POST /api/v1/meetings": "manager",
+    "route GET /api/v1/meetings": "viewer",
+    "route GET /api/v1/meetings/<int:meeting_id>": "viewer",
+    "route PATCH /api/v1/meetings/<int:meeting_id>": "manager",
+    "route POST /api/v1/meetings/<int:meeting_id>/agenda/draft": "manager",
+    "route PUT /api/v1/meetings/<int:meeting_id>/agenda": "manager",
+    "route POST /api/v1/meetings/<int:meeting_id>/decisions": "manager",
+    "route POST /api/v1/meetings/<int:meeting_id>/action-items": "manager",
+    "route GET /api/v1/action-items": "viewer",
+    "route PATCH /api/v1/action-items/<int:item_id>": "analyst",
 }
 
 

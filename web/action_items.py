@@ -17,7 +17,7 @@ from metrics import catalog
 from metrics.access import Scope
 from metrics.periods import Period
 from web import audit
-from web.meetings import _load, _refuse, can_edit
+from web.meetings import _load, _refuse, can_edit, is_row_id
 from web.texts import MeetingError, clean_text, parse_day
 
 MANAGER_FIELDS = ("description", "owner_name", "owner_username", "due_date", "department_id", "kpi_ids")
@@ -139,7 +139,7 @@ def update_action_item(services, scope: Scope, item_id, given: dict[str, Any]) -
     changes its status and progress note only."""
     action = "action_item.update"
     with services.session() as session, session.begin():
-        item = session.get(ActionItem, item_id) if isinstance(item_id, int) and item_id > 0 else None
+        item = session.get(ActionItem, item_id) if is_row_id(item_id) else None
         if item is None:
             raise _refuse(services, scope, action, item_id, MeetingError("action.unknown", status=404))
         meeting = _load(session, services, scope, item.meeting_id, action)

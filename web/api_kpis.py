@@ -37,7 +37,7 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadRequest(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
     return int(raw)
 

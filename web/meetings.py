@@ -38,6 +38,11 @@ def can_edit(scope: Scope) -> bool:
     return scope.allows("manager")
 
 
+def is_row_id(value) -> bool:
+    """An id the app database can hold (a larger one would fail in the driver, not be unknown)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def _refuse(services, scope: Scope, action: str, target, error: MeetingError) -> MeetingError:
     audit.record(services, action, "denied", actor=scope.username, target=str(target)[:255],
                  details={"reason": error.key})
@@ -45,7 +50,7 @@ def _refuse(services, scope: Scope, action: str, target, error: MeetingError) ->
 
 
 def _load(session, services, scope: Scope, meeting_id, action: str, *, edit: bool = False) -> Meeting:
-    meeting = session.get(Meeting, meeting_id) if isinstance(meeting_id, int) and meeting_id > 0 else None
+    meeting = session.get(Meeting, meeting_id) if is_row_id(meeting_id) else None
     if meeting is None or not can_read(scope, meeting):
         # Someone who may not read a meeting learns nothing about it, not even that it exists.
         raise _refuse(services, scope, action, meeting_id, MeetingError("meeting.unknown", status=404))
@@ -69,7 +74,10 @@ def _time(given) -> time:
     if given in (None, ""):
         return time(9, 0)
     try:
-        return time.fromisoformat(str(given)[:8])
+        at = time.fromisoformat(str(given)[:8])
+        if at.tzinfo is not None:   # a meeting is at the city's own clock time
+            raise ValueError
+        return at
     except ValueError:
         raise MeetingError("meeting.bad_time", value=str(given)[:20]) from None
 
@@ -79,7 +87,7 @@ def _duration(given) -> int:
         minutes = int(given)
         if isinstance(given, float) and given != minutes or isinstance(given, bool):
             raise ValueError
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):   # OverflowError: JSON's Infinity
         raise MeetingError("meeting.bad_duration", low=MIN_MINUTES, high=MAX_MINUTES) from None
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise MeetingError("meeting.bad_duration", low=MIN_MINUTES, high=MAX_MINUTES)
@@ -91,6 +99,8 @@ def _fields(services, given: dict[str, Any], current: Meeting | None) -> dict[st
     fields: dict[str, Any] = {}
     if "title" in given or current is None:
         fields["title"] = clean_text(given.get("title"), "meeting.title", 200, required=True)
+    if current is None and given.get("date") in (None, ""):
+        raise MeetingError("meeting.no_date")
     day = parse_day(given["date"], "meeting.bad_date") if "date" in given or current is None else None
     if day is not None or "time" in given:
         day = day or current.starts_at.date()
@@ -113,7 +123,8 @@ def _fields(services, given: dict[str, Any], current: Meeting | None) -> dict[st
 # -- meetings ---------------------------------------------------------------------------------------
 def list_meetings(services, scope: Scope, *, department: str | None = None, limit: int = 200,
                   before_id: int | None = None) -> list[Meeting]:
-    """Meetings this person may read, newest first; filtered by department."""
+    """Meetings this person may read, newest first; filtered by department. `before_id`
+    pages on: the meetings that come after that one in this order."""
     if not scope.allows("viewer"):
         return []
     query = select(Meeting).order_by(Meeting.starts_at.desc(), Meeting.id.desc())
@@ -124,7 +135,9 @@ def list_meetings(services, scope: Scope, *, department: str | None = None, limi
         query = query.where(Meeting.id.in_(select(MeetingDepartment.meeting_id)
                                            .where(MeetingDepartment.department_id.in_(scope.departments))))
     if before_id:
-        query = query.where(Meeting.id < before_id)
+        # The list is in date order, not id order: page on from the anchor's place in it.
+        anchor = select(Meeting.starts_at).where(Meeting.id == before_id).scalar_subquery()
+        query = query.where((Meeting.starts_at < anchor) | ((Meeting.starts_at == anchor) & (Meeting.id < before_id)))
     with services.session() as session:
         return list(session.scalars(query.limit(limit)))
 
