@@ -48,6 +48,9 @@ def _user_menu(account, language: str):
 
 def _nav(account, language: str) -> html.Nav:
     links = [dcc.Link(translate("nav.overview", language), href="/", className="nav-link")]
+    if account is not None:
+        links += [dcc.Link(translate("nav.meetings", language), href="/meetings", className="nav-link"),
+                  dcc.Link(translate("nav.action_items", language), href="/action-items", className="nav-link")]
     if account is not None and account.role in ("analyst", "manager", "admin"):
         links.append(dcc.Link(translate("nav.imports", language), href="/imports", className="nav-link"))
     if account is not None:

@@ -58,6 +58,27 @@ EXPECTED = {
     "route POST /api/v1/meetings/<int:meeting_id>/action-items": "manager",
     "route GET /api/v1/action-items": "viewer",
     "route PATCH /api/v1/action-items/<int:item_id>": "analyst",
+    "page /meetings": "viewer",
+    "page /meetings/<meeting_id>": "viewer",
+    "page /action-items": "viewer",
+    "callback ..meetings-upcoming.children...meetings-history.children..": "viewer",
+    "callback ..meetings-create-message.children...meetings-error-title.children...meetings-error-departments"
+    ".children...meetings-error-date.children...meetings-error-time.children...meetings-error-duration.children"
+    "...meetings-error-location.children...meetings-error-attendees.children...meetings-go.href..": "manager",
+    "callback meeting-total.children": "viewer",
+    "callback meeting-confirm-redraft.displayed": "manager",
+    "callback ..meeting-items.data...meeting-agenda.children...meeting-agenda-message.children"
+    "...meeting-custom-title.value...meeting-custom-questions.value...meeting-as-of.children..": "manager",
+    "callback ..meeting-status.children...meeting-documents.children...meeting-held.hidden...meeting-planned.hidden"
+    "...meeting-decisions.children...meeting-decision-text.value...meeting-record-message.children..": "manager",
+    "callback ..meeting-actions.children...meeting-action-message.children...meeting-action-what.value"
+    "...meeting-action-owner.value...meeting-action-owner-name.value...meeting-action-due.date"
+    "...meeting-action-kpis.value...meeting-action-error-what.children...meeting-action-error-owner.children"
+    "...meeting-action-error-due.children...meeting-action-error-department.children"
+    "...meeting-action-error-kpis.children..": "manager",
+    # Owners update their own items, as through PATCH /api/v1/action-items; the service checks whose.
+    "callback ..actions-message.children...actions-changed.data..": "analyst",
+    "callback ..actions-list.children...actions-summary.children..": "viewer",
 }
 
 

@@ -143,7 +143,8 @@ def update_action_item(services, scope: Scope, item_id, given: dict[str, Any]) -
         if item is None:
             raise _refuse(services, scope, action, item_id, MeetingError("action.unknown", status=404))
         meeting = _load(session, services, scope, item.meeting_id, action)
-        owner = scope.authenticated and item.owner_username == scope.username
+        # Viewers only read (DESIGN §7): owning an item lets analysts and up update it.
+        owner = scope.allows("analyst") and item.owner_username == scope.username
         try:
             if not isinstance(given, dict) or not given:
                 raise MeetingError("meeting.not_object")
