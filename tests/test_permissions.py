@@ -104,7 +104,10 @@ def _scope(person) -> Scope:
 
 
 def _fill(template: str, kpi) -> str:
-    return re.sub(r"<[^>]+>", lambda m: kpi["id"] if "kpi" in m.group(0) else "1", template)
+    # Meeting ids that exist nowhere: access is decided before the meeting is looked up,
+    # and a real packet would be rendered (a browser started) once per route and role.
+    return re.sub(r"<[^>]+>", lambda m: kpi["id"] if "kpi" in m.group(0) else
+                  "987654" if "meeting_id" in m.group(0) else "1", template)
 
 
 def _pages():
