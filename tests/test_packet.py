@@ -164,6 +164,7 @@ def test_without_chromium_the_packet_comes_with_a_note_per_chart_in_spanish(mana
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("inline;")
     page = response.get_data(as_text=True)
+    assert '<html lang="es">' in page
     assert "<img" not in page and "https://" not in page and "http://" not in page
     notes = page.count("Los gráficos necesitan Chromium en el servidor: apt-get install chromium")
     assert notes == sum(1 for item in meeting["agenda"] if item["kpi_id"])
