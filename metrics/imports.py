@@ -15,6 +15,7 @@ import json
 import re
 import shutil
 import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -123,13 +124,32 @@ def parse_period(text: str, frequency: str, calendar: FiscalCalendar, period_for
 
 
 # -- building SQL from the profile ------------------------------------------------------------------
-def _source_sql(source, staged: Staged, problems: list[str], field_name: str) -> str:
+def _plain_columns(ws, staged: Staged, profile: Profile) -> set[str]:
+    """The staged columns the profile reads that have nothing to trim: all ASCII, nothing at
+    or below ' ' first, no ' ' last. DuckDB's trim looks up the Unicode class of the characters
+    at both ends, a real share of every pass over a million cells, and most exports have
+    nothing to trim; one pass here spares it in the several passes that read `shaped`."""
+    columns = sorted({c for source in profile.columns.values() for header in source.columns
+                      if (c := staged.column_of(header)) is not None})
+    if not columns:
+        return set()
+    row = ws.execute("SELECT " + ", ".join(
+        f"coalesce(bool_or({c} < '!' OR ends_with({c}, ' ') OR strlen({c}) <> length({c})), false) AS {c}"
+        for c in columns) + " FROM raw").first()
+    return {c for c in columns if not row[c]}
+
+
+def _cell_sql(column: str, plain: set[str]) -> str:
+    return column if column in plain else f"trim({column})"
+
+
+def _source_sql(source, staged: Staged, problems: list[str], field_name: str, plain: set[str]) -> str:
     if source.column is not None:
         column = staged.column_of(source.column)
         if column is None:
             problems.append(f'"columns.{field_name}" names the column {source.column!r}, which the file does not have')
             return "NULL"
-        return f"nullif(trim({column}), '')"
+        return f"nullif({_cell_sql(column, plain)}, '')"
     if source.template is not None:
         parts, position = [], 0
         for match in re.finditer(r"{([^{}]+)}", source.template):
@@ -140,7 +160,7 @@ def _source_sql(source, staged: Staged, problems: list[str], field_name: str) ->
                 problems.append(f'the template of "columns.{field_name}" names the column {match[1]!r}, '
                                 'which the file does not have')
                 return "NULL"
-            parts.append(f"trim({column})")
+            parts.append(_cell_sql(column, plain))
             position = match.end()
         if position < len(source.template):
             parts.append(_literal(source.template[position:]))
@@ -148,33 +168,37 @@ def _source_sql(source, staged: Staged, problems: list[str], field_name: str) ->
     return "NULL" if source.constant is None else _literal(source.constant)
 
 
-def _kpi_selects(profile: Profile, staged: Staged, problems: list[str]) -> list[str]:
-    return [f"{_source_sql(profile.columns[name], staged, problems, name) if name in profile.columns else 'NULL'}"
-            f" AS f_{name}" for name in KPI_FIELDS]
+def _kpi_selects(profile: Profile, staged: Staged, problems: list[str], plain: set[str]) -> list[str]:
+    return [f"{_source_sql(profile.columns[n], staged, problems, n, plain) if n in profile.columns else 'NULL'}"
+            f" AS f_{n}" for n in KPI_FIELDS]
 
 
-def _shape_rows(ws, profile: Profile, staged: Staged) -> None:
-    """Create temp table `shaped`: one row per file line, period and breakdown."""
+def _shape_rows(ws, profile: Profile, staged: Staged) -> set[str]:
+    """Create `shaped`: one row per file line, period and breakdown. Returns the value and
+    text fields (VALUE_COLUMNS, TEXT_FIELDS) the profile fills; the others are NULL."""
     problems: list[str] = []
-    kpi = _kpi_selects(profile, staged, problems)
+    # A long file's `shaped` is a view, read several times; a wide one's is built once.
+    plain = _plain_columns(ws, staged, profile) if profile.shape == "long" else set()
+    kpi = _kpi_selects(profile, staged, problems, plain)
     if profile.shape == "long":
-        values = [f"{_source_sql(profile.columns[n], staged, problems, n) if n in profile.columns else 'NULL'} AS v_{n}"
-                  for n in VALUE_COLUMNS + TEXT_FIELDS + ("period",)]
+        values = [(_source_sql(profile.columns[n], staged, problems, n, plain) if n in profile.columns else "NULL")
+                  + f" AS v_{n}" for n in VALUE_COLUMNS + TEXT_FIELDS + ("period",)]
         if problems:
             raise ProfileError(problems + [_columns_hint(staged)])
         ws.execute("DROP VIEW IF EXISTS shaped")
         ws.execute(f"CREATE TEMP VIEW shaped AS SELECT _line, {', '.join(kpi + values)} FROM raw")
-        return
-    selects = []
+        return {n for n in VALUE_COLUMNS + TEXT_FIELDS if n in profile.columns}
+    selects, filled = [], {n for n in ("dimension", "member") if n in profile.columns}
     for index, _header, period, kind in profile.wide_columns(staged.headers):
         target = {"actual": "value"}.get(kind, kind)
+        filled.add(target)
         cells = ", ".join(f"trim(c{index}) AS v_{name}" if name == target else f"NULL AS v_{name}"
                           for name in VALUE_COLUMNS + ("note",))
         selects.append(f"SELECT _line, {_literal(period)} AS v_period, {cells} FROM raw")
     if not selects:
         problems.append("no column of the file matches the profile's wide patterns; the file's columns are: "
                         + ", ".join(staged.headers))
-    text = {n: (_source_sql(profile.columns[n], staged, problems, n) if n in profile.columns else "NULL")
+    text = {n: (_source_sql(profile.columns[n], staged, problems, n, plain) if n in profile.columns else "NULL")
             for n in ("dimension", "member")}
     if problems:
         raise ProfileError(problems)
@@ -186,6 +210,7 @@ def _shape_rows(ws, profile: Profile, staged: Staged) -> None:
         SELECT p._line, {', '.join(kpi)}, p.*  EXCLUDE (_line),
                {text['dimension']} AS v_dimension, {text['member']} AS v_member
         FROM per_period p JOIN raw USING (_line)""")
+    return filled
 
 
 def _columns_hint(staged: Staged) -> str:
@@ -202,15 +227,16 @@ def _number_sql(column: str, profile: Profile) -> str:
     # Currency signs ($, R$, €, £) and percent signs go; the unit says what the number is.
     symbols = f"regexp_replace({column}, '(R\\$|[$€£%\\s\\x{{00A0}}])', '', 'g')"
     if profile.decimal == ",":
-        cleaned = f"replace(replace({symbols}, '.', ''), ',', '.')"
-    else:
-        cleaned = f"replace({symbols}, ',', '')"
-    return f"TRY_CAST({cleaned} AS DOUBLE)"
+        return f"TRY_CAST(replace(replace({symbols}, '.', ''), ',', '.') AS DOUBLE)"
+    # Most cells are plain numbers: cast those as they are and clean only the rest (the
+    # regular expression is the costly part). A cell that casts has nothing cleaning would
+    # remove but whitespace at its ends, which the cast ignores too, so the value is the same.
+    return f"coalesce(TRY_CAST({column} AS DOUBLE), TRY_CAST(replace({symbols}, ',', '') AS DOUBLE))"
 
 
 def _missing_sql(column: str, profile: Profile) -> str:
-    words = ", ".join(_literal(w.strip().lower()) for w in profile.missing) or "''"
-    return f"({column} IS NULL OR trim({column}) = '' OR lower(trim({column})) IN ({words}))"
+    words = ", ".join(["''"] + [_literal(w.strip().lower()) for w in profile.missing])
+    return f"({column} IS NULL OR lower(trim({column})) IN ({words}))"
 
 
 # -- KPIs and periods: few distinct values, resolved with the catalogue's rules ---------------------------
@@ -235,9 +261,11 @@ def _field(profile: Profile, name: str, raw: Any) -> Any:
 
 
 def _resolve_kpis(ws, profile: Profile, scope: Scope, warehouse: Warehouse) -> dict[str, _Kpi]:
-    fields = ", ".join(f"arg_min(f_{n}, _line) FILTER (WHERE f_{n} IS NOT NULL) AS {n}" for n in KPI_FIELDS if n != "kpi_id")
-    rows = ws.execute(f"SELECT coalesce(f_kpi_id, f_kpi_name) AS key, min(_line) AS line, {fields} FROM shaped "
-                      "GROUP BY ALL").dicts()
+    # Each KPI field the profile fills: its first value in the file (fields it does not fill
+    # are NULL, and aggregating a million NULLs still costs a pass each).
+    fields = "".join(f", arg_min(f_{n}, _line) FILTER (WHERE f_{n} IS NOT NULL) AS {n}" for n in KPI_FIELDS
+                     if n != "kpi_id" and n in profile.columns)
+    rows = ws.execute(f"SELECT coalesce(f_kpi_id, f_kpi_name) AS key{fields} FROM shaped GROUP BY ALL").dicts()
     existing = {k["id"]: k for k in ws.execute("SELECT * FROM kpis").dicts()}
     departments = ws.execute("SELECT id, name FROM departments").dicts()
     by_department = {d["id"]: d["id"] for d in departments} | {d["name"].lower(): d["id"] for d in departments}
@@ -250,7 +278,7 @@ def _resolve_kpis(ws, profile: Profile, scope: Scope, warehouse: Warehouse) -> d
             continue
         given_id = key.strip() if "kpi_id" in profile.columns else None
         # Ids appear in addresses (/kpi/<id>): keep a city's own codes (AM01), make the rest slugs.
-        kpi_id = given_id if given_id and _SAFE_ID.match(given_id) else slug(given_id or row["kpi_name"] or key)
+        kpi_id = given_id if given_id and _SAFE_ID.match(given_id) else slug(given_id or row.get("kpi_name") or key)
         item = _Kpi(key=key, kpi_id=kpi_id)
         resolved[key] = item
         values = {n: _field(profile, n, row.get(n)) for n in KPI_FIELDS if n != "kpi_id"}
@@ -330,7 +358,9 @@ def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, b
 
 
 def _resolve_periods(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: FiscalCalendar) -> list[tuple]:
-    """Each distinct (KPI frequency, period text) of the file, parsed once."""
+    """Each distinct (KPI frequency, period text) of the file, parsed once, under one key
+    "frequency:text". (With the two apart, the planner may join the KPIs to the periods
+    first, on frequency alone: a hash table of every KPI times every period.)"""
     frequencies = sorted({k.frequency for k in kpis.values() if k.frequency})
     texts = [row[0] for row in ws.execute("SELECT DISTINCT v_period FROM shaped WHERE v_period IS NOT NULL").rows]
     out = []
@@ -338,10 +368,44 @@ def _resolve_periods(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: Fisc
         for text in texts:
             try:
                 period = parse_period(text, frequency, calendar, profile.period_format)
-                out.append((frequency, text, period.start, period.frequency, None))
+                out.append((f"{frequency}:{text}", period.start, period.frequency, None))
             except PeriodError as error:
-                out.append((frequency, text, None, None, str(error)))
+                out.append((f"{frequency}:{text}", None, None, str(error)))
     return out
+
+
+_MAX_KEY_BITS = 1 << 27   # a 16 MB bitmap: 20,000 KPIs with ten years of days, say
+
+
+@dataclass(frozen=True)
+class _KeySpace:
+    """The KPI ids (`kpi_map.kpi_number` indexes them) and how many period starts
+    `period_map.period_number` numbers; whether rows carry a breakdown."""
+    kpi_ids: tuple[str, ...]
+    periods: int
+    breakdowns: bool
+
+    @property
+    def pair_bits(self) -> int:
+        """Bits in a bitmap of every (KPI, period) pair; 0 when keys are not just such pairs."""
+        bits = len(self.kpi_ids) * self.periods
+        return 0 if self.breakdowns or bits > _MAX_KEY_BITS else bits
+
+
+def _maps(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: FiscalCalendar, filled: set[str]) -> _KeySpace:
+    """Temp tables `kpi_map` (by the KPI text of the file) and `period_map` (by "frequency:
+    text"), each entry numbered by its KPI id or its period start, so that KPIs and
+    (KPI, period) pairs can be counted in bitmaps."""
+    ids = sorted({k.kpi_id for k in kpis.values()})
+    number = {kpi_id: n for n, kpi_id in enumerate(ids)}
+    _table(ws, "kpi_map", "kpi_key VARCHAR, kpi_id VARCHAR, kpi_number INTEGER, frequency VARCHAR, unit VARCHAR, "
+           "error VARCHAR, error_column VARCHAR",
+           [(k.key, k.kpi_id, number[k.kpi_id], k.frequency, k.unit, k.error, k.error_column) for k in kpis.values()])
+    periods = _resolve_periods(ws, kpis, profile, calendar)
+    starts = {start: n for n, start in enumerate(sorted({p[1] for p in periods if p[1] is not None}))}
+    _table(ws, "period_map", "lookup VARCHAR, period_start DATE, period_number INTEGER, period_frequency VARCHAR, "
+           "error VARCHAR", [(lookup, start, starts.get(start), *rest) for lookup, start, *rest in periods])
+    return _KeySpace(tuple(ids), len(starts), breakdowns=bool({"dimension", "member"} & filled))
 
 
 def _table(ws, name: str, columns: str, rows: list[tuple]) -> None:
@@ -358,9 +422,51 @@ def _table(ws, name: str, columns: str, rows: list[tuple]) -> None:
 
 
 # -- the import ---------------------------------------------------------------------------------------
-def _parse(ws, profile: Profile) -> bool:
-    """Temp tables `parsed` (every shaped row, typed) and `problems` (line, column, value, reason).
-    Returns whether some KPI, period and breakdown appears on more than one line."""
+# Which parsed rows give what: one definition each, for counting and for writing.
+_OBSERVED = "period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)"
+_TARGETED = "period_start IS NOT NULL AND dimension = '' AND (n_target IS NOT NULL OR n_target_low IS NOT NULL)"
+_LOADS = ("period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL OR n_target IS NOT NULL "
+          "OR n_target_low IS NOT NULL)")
+_PROBLEMS = "_line BIGINT, col VARCHAR, period VARCHAR, value VARCHAR, reason VARCHAR"
+
+
+@dataclass
+class _Tally:
+    """One pass over every parsed row: enough to report on a clean file and load it without
+    materialising its rows."""
+    bad_rows: int          # rows with at least one problem
+    observed: int          # rows that give an observation
+    repeated: bool         # a KPI, period and breakdown on more than one of those (or a hash collision)
+    targeted: int          # rows that give a target
+    loaded_lines: int      # rows that give an observation or a target (one per line in a long file)
+    kpis: set[str]         # the KPIs of the rows that give an observation or a target
+
+    @property
+    def clean(self) -> bool:
+        return not self.bad_rows and not self.repeated
+
+
+def _parse(ws, profile: Profile, filled: set[str], keys: _KeySpace) -> _Tally:
+    """The view `parsed` (every shaped row, typed) and the temp table `problems` (line, column,
+    value, reason). Every row is judged in one pass; only a file with bad or repeated rows
+    pays for listing them, on a materialised `parsed` since listing reads it many times."""
+    _parsed_view(ws, profile, filled)
+    checks = _checks(profile, filled)
+    tally = _tally(ws, checks, keys)
+    ws.execute(f"CREATE OR REPLACE TEMP TABLE problems ({_PROBLEMS})")
+    if tally.clean:
+        return tally
+    ws.execute("CREATE OR REPLACE TEMP TABLE parsed_rows AS FROM parsed")
+    ws.execute("CREATE OR REPLACE TEMP VIEW parsed AS FROM parsed_rows")
+    ws.execute("INSERT INTO problems " + " UNION ALL ".join(
+        f"SELECT _line, {column}, v_period, {value}, {reason} FROM parsed WHERE {where}"
+        for where, column, value, reason in checks))
+    if tally.repeated:
+        _conflicting_repeats(ws)
+    return tally
+
+
+def _parsed_view(ws, profile: Profile, filled: set[str]) -> None:
     scale = {"fraction": "1.0", "points": "0.01"}.get(profile.percent)
 
     def number(name: str) -> str:
@@ -369,58 +475,89 @@ def _parse(ws, profile: Profile) -> bool:
         text = "s.v_" + name
         factor = (f"CASE WHEN contains({text}, '%') THEN 0.01 ELSE {scale} END" if scale else
                   f"CASE WHEN contains({text}, '%') OR abs({_number_sql(text, profile)}) > 1 THEN 0.01 ELSE 1.0 END")
-        return (f"{_number_sql(text, profile)} * (CASE WHEN k.unit = 'percent' THEN {factor} ELSE 1.0 END) AS n_{name}, "
-                f"{_missing_sql(text, profile)} AS m_{name}")
+        return f"{_number_sql(text, profile)} * (CASE WHEN k.unit = 'percent' THEN {factor} ELSE 1.0 END) AS n_{name}"
 
-    numbers = ", ".join(number(n) for n in VALUE_COLUMNS)
-    ws.execute(f"""CREATE OR REPLACE TEMP TABLE parsed AS
+    # Fields the profile leaves empty are written as typed NULLs: DuckDB does not carry a
+    # constant through the `shaped` view, and would otherwise parse a million NULLs per field.
+    values = ", ".join(f"s.v_{n}, {number(n)}" if n in filled else f"NULL::VARCHAR AS v_{n}, NULL::DOUBLE AS n_{n}"
+                       for n in VALUE_COLUMNS)
+    note = (f"CASE WHEN {_missing_sql('s.v_note', profile)} THEN NULL ELSE s.v_note END" if "note" in filled
+            else "NULL::VARCHAR")
+    breakdown = ", ".join((f"coalesce(s.v_{n}, '')" if n in filled else "''") + f" AS {n}"
+                          for n in ("dimension", "member"))
+    ws.execute(f"""CREATE OR REPLACE TEMP VIEW parsed AS
         SELECT s._line, s.v_period, k.kpi_id, k.frequency, k.unit, k.error AS kpi_error, k.error_column AS kpi_column,
                coalesce(s.f_kpi_id, s.f_kpi_name) AS kpi_key, p.period_start, p.period_frequency,
-               p.error AS period_error,
-               coalesce(s.v_dimension, '') AS dimension, coalesce(s.v_member, '') AS member,
-               CASE WHEN {_missing_sql('s.v_note', profile)} THEN NULL ELSE s.v_note END AS note,
-               {', '.join('s.v_' + n for n in VALUE_COLUMNS)}, {numbers}
+               p.error AS period_error, k.kpi_number, p.period_number, {breakdown}, {note} AS note, {values}
         FROM shaped s
         LEFT JOIN kpi_map k ON k.kpi_key = coalesce(s.f_kpi_id, s.f_kpi_name)
-        LEFT JOIN period_map p ON p.frequency = k.frequency AND p.period_text = s.v_period""")
-    column_name = {n: (profile.columns[n].column if n in profile.columns else n) for n in VALUE_COLUMNS}
-    value_checks = " UNION ALL ".join(
-        f"SELECT _line, {_literal(column_name[n])} AS col, v_period AS period, v_{n} AS value, "
-        f"'not a number' AS reason FROM parsed WHERE NOT m_{n} AND n_{n} IS NULL AND kpi_error IS NULL "
-        f"UNION ALL SELECT _line, {_literal(column_name[n])}, v_period, v_{n}, "
-        f"'has a % sign but the KPI''s unit is ' || unit FROM parsed WHERE n_{n} IS NOT NULL AND contains(v_{n}, '%') "
-        f"AND unit <> 'percent' AND kpi_error IS NULL"
-        for n in VALUE_COLUMNS)
+        LEFT JOIN period_map p ON p.lookup = k.frequency || ':' || s.v_period""")
+
+
+def _checks(profile: Profile, filled: set[str]) -> list[tuple[str, str, str, str]]:
+    """Each way a parsed row is rejected, as SQL over `parsed`: (condition, column, value,
+    reason). One list, so that counting the bad rows and listing them cannot disagree.
+    Checks of fields the profile leaves empty (always NULL, so never failing) are left out."""
     key_column = _literal(profile.columns["kpi_id"].column if "kpi_id" in profile.columns and
                           profile.columns["kpi_id"].column else "kpi_id")
     period_column = _literal(profile.columns["period"].column if "period" in profile.columns and
                              profile.columns["period"].column else "period")
-    ws.execute(f"""CREATE OR REPLACE TEMP TABLE problems AS
-        SELECT _line, coalesce(kpi_column, {key_column}) AS col, v_period AS period, kpi_key AS value,
-               coalesce(kpi_error, 'no KPI id on this row') AS reason
-        FROM parsed WHERE kpi_error IS NOT NULL OR kpi_key IS NULL
-        UNION ALL SELECT _line, {period_column}, v_period, v_period, coalesce(period_error, 'no period on this row')
-        FROM parsed WHERE kpi_error IS NULL AND kpi_key IS NOT NULL AND period_start IS NULL
-        UNION ALL SELECT _line, {period_column}, v_period, v_period,
-               v_period || ' is a ' || period_frequency || ' period but the KPI is ' || frequency
-        FROM parsed WHERE kpi_error IS NULL AND period_start IS NOT NULL AND period_frequency <> frequency
-          AND (n_value IS NOT NULL OR n_numerator IS NOT NULL
-               OR (period_frequency <> 'annual' AND (n_target IS NOT NULL OR n_target_low IS NOT NULL)))
-        UNION ALL {value_checks}
-        UNION ALL SELECT _line, 'target_low', v_period, v_target_low || ' > ' || v_target_high,
-               'the low end of the target range is above the high end'
-        FROM parsed WHERE n_target_low > n_target_high""")
+    checks = [
+        ("kpi_error IS NOT NULL OR kpi_key IS NULL", f"coalesce(kpi_column, {key_column})", "kpi_key",
+         "coalesce(kpi_error, 'no KPI id on this row')"),
+        ("kpi_error IS NULL AND kpi_key IS NOT NULL AND period_start IS NULL", period_column, "v_period",
+         "coalesce(period_error, 'no period on this row')"),
+        ("kpi_error IS NULL AND period_start IS NOT NULL AND period_frequency <> frequency "
+         "AND (n_value IS NOT NULL OR n_numerator IS NOT NULL "
+         "OR (period_frequency <> 'annual' AND (n_target IS NOT NULL OR n_target_low IS NOT NULL)))",
+         period_column, "v_period",
+         "v_period || ' is a ' || period_frequency || ' period but the KPI is ' || frequency"),
+    ]
+    for name in (n for n in VALUE_COLUMNS if n in filled):
+        column = _literal(profile.columns[name].column if name in profile.columns else name)
+        # The missing-word test only runs on the cells that are not numbers.
+        checks.append((f"n_{name} IS NULL AND kpi_error IS NULL AND NOT {_missing_sql('v_' + name, profile)}",
+                       column, f"v_{name}", "'not a number'"))
+        checks.append((f"n_{name} IS NOT NULL AND contains(v_{name}, '%') AND unit <> 'percent' AND kpi_error IS NULL",
+                       column, f"v_{name}", "'has a % sign but the KPI''s unit is ' || unit"))
+    if {"target_low", "target_high"} <= filled:
+        checks.append(("n_target_low > n_target_high", "'target_low'", "v_target_low || ' > ' || v_target_high",
+                       "'the low end of the target range is above the high end'"))
+    return checks
+
+
+def _tally(ws, checks: list[tuple[str, str, str, str]], keys: _KeySpace) -> _Tally:
+    """One aggregate over every parsed row (one more only for breakdowns or a vast key space)."""
+    # As a CASE, each check runs only on the rows no earlier one has failed, and its costly
+    # parts (the missing words) only where its cheap ones hold; an aggregate's FILTER with
+    # ORs and ANDs would evaluate every part on every row.
+    bad = "CASE " + " ".join(f"WHEN {where} THEN true" for where, *_ in checks) + " ELSE false END"
+    observed = f"{_OBSERVED} AND kpi_error IS NULL"
+    # Bitmaps of the KPIs used and of the keys seen: exact, a few kilobytes, and no DISTINCT,
+    # which DuckDB, next to plain aggregates, would answer by materialising every row.
+    used = (f"bitstring_agg(kpi_number, 0, {len(keys.kpi_ids) - 1}) FILTER ({_OBSERVED} OR {_TARGETED})"
+            if keys.kpi_ids else "NULL")
+    pairs = (f"bit_count(bitstring_agg(kpi_number::BIGINT * {keys.periods} + period_number, 0, "
+             f"{keys.pair_bits - 1}) FILTER ({observed}))" if keys.pair_bits else "NULL")
+    row = ws.execute(f"""SELECT count(*) FILTER ({bad}) AS bad_rows, count(*) FILTER ({observed}) AS observed,
+               {pairs} AS keys, count(*) FILTER ({_TARGETED}) AS targeted,
+               count(*) FILTER ({_LOADS}) AS loaded_lines, {used} AS used
+        FROM parsed""").first()
+    if not keys.pair_bits and row["observed"]:
+        # Distinct hashes: a collision can only make the file look repeated, the exact path.
+        row["keys"] = ws.execute(f"SELECT count(DISTINCT hash(kpi_id, period_start, dimension, member)) FROM parsed "
+                                 f"WHERE {observed}").scalar()
+    return _Tally(bad_rows=row["bad_rows"], observed=row["observed"], repeated=row["observed"] > (row["keys"] or 0),
+                  targeted=row["targeted"], loaded_lines=row["loaded_lines"],
+                  kpis={keys.kpi_ids[n] for n, bit in enumerate(row["used"] or "") if bit == "1"})
+
+
+def _conflicting_repeats(ws) -> None:
     # The same KPI, period and breakdown twice is fine when the values agree (exports repeat
     # rows, e.g. once per fiscal year of the plan); with different values it is an error.
-    repeated = ws.execute("""SELECT count(*) > count(DISTINCT (kpi_id, period_start, dimension, member))
-        FROM parsed WHERE period_start IS NOT NULL AND kpi_error IS NULL
-          AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)""").scalar()
-    if not repeated:
-        return False
-    ws.execute("""INSERT INTO problems
+    ws.execute(f"""INSERT INTO problems
         WITH loadable AS (
-            SELECT * FROM parsed WHERE period_start IS NOT NULL AND kpi_error IS NULL
-              AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)
+            SELECT * FROM parsed WHERE {_OBSERVED} AND kpi_error IS NULL
         ), doubled AS (
             SELECT kpi_id, period_start, dimension, member, list(_line ORDER BY _line) AS lines
             FROM loadable GROUP BY ALL
@@ -430,7 +567,6 @@ def _parse(ws, profile: Profile) -> bool:
                'the same KPI, period and breakdown has a different value on line ' ||
                array_to_string(list_filter(d.lines, lambda x: x <> l._line), ', ')
         FROM loadable l JOIN doubled d USING (kpi_id, period_start, dimension, member)""")
-    return True
 
 
 def _report_errors(ws, report: ImportReport) -> None:
@@ -441,42 +577,69 @@ def _report_errors(ws, report: ImportReport) -> None:
                                          f"ORDER BY _line, col LIMIT {REPORT_ERRORS}").rows]
 
 
-def _final(ws, repeated: bool) -> None:
-    """Temp tables `final_obs` and `final_targets`: what would be written."""
-    has_problems = bool(ws.execute("SELECT count(*) FROM problems").scalar())
-    exclude = "AND _line NOT IN (SELECT _line FROM problems)" if has_problems else ""
-    if not repeated:
-        ws.execute(f"""CREATE OR REPLACE TEMP TABLE final_obs AS
+def _final(ws, tally: _Tally) -> None:
+    """`final_obs` and `final_targets`: what would be written. For a clean file `final_obs`
+    is a view, read when written rather than stored a second time."""
+    exclude = "" if tally.clean else "AND _line NOT IN (SELECT _line FROM problems)"
+    if tally.repeated:
+        _final_grouped(ws)
+    else:
+        kind = "VIEW" if tally.clean else "TABLE"
+        ws.execute(f"""CREATE OR REPLACE TEMP {kind} final_obs AS
             SELECT kpi_id, frequency, period_start, dimension, member,
                    coalesce(n_value, CASE WHEN n_denominator <> 0 THEN n_numerator / n_denominator END) AS value,
                    n_numerator AS numerator, n_denominator AS denominator, note
-            FROM parsed WHERE period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)
-            {exclude}""")
-    else:
-        _final_grouped(ws)
-    _final_targets(ws)
+            FROM parsed WHERE {_OBSERVED} {exclude}""")
+    _final_targets(ws, exclude if tally.targeted else "AND false")
 
 
 def _final_grouped(ws) -> None:
-    ws.execute("""CREATE OR REPLACE TEMP TABLE final_obs AS
+    ws.execute(f"""CREATE OR REPLACE TEMP TABLE final_obs AS
         SELECT kpi_id, frequency, period_start, dimension, member,
                any_value(coalesce(n_value, CASE WHEN n_denominator <> 0 THEN n_numerator / n_denominator END))
                    AS value,
                any_value(n_numerator) AS numerator, any_value(n_denominator) AS denominator,
                arg_min(note, _line) AS note
-        FROM parsed WHERE _line NOT IN (SELECT _line FROM problems)
-          AND period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)
+        FROM parsed WHERE _line NOT IN (SELECT _line FROM problems) AND {_OBSERVED}
         GROUP BY kpi_id, frequency, period_start, dimension, member""")
 
 
-def _final_targets(ws) -> None:
-    ws.execute("""CREATE OR REPLACE TEMP TABLE final_targets AS
+def _final_targets(ws, exclude: str) -> None:
+    # `exclude` is "AND false" when no row gives a target: a constant DuckDB can fold, unlike
+    # the NULLs of a file's empty target column, which it would test on every row.
+    ws.execute(f"""CREATE OR REPLACE TEMP TABLE final_targets AS
         SELECT kpi_id, period_frequency AS frequency, period_start,
                arg_max(n_target, _line) AS value, arg_max(n_target_low, _line) AS low,
                arg_max(n_target_high, _line) AS high
-        FROM parsed WHERE _line NOT IN (SELECT _line FROM problems) AND period_start IS NOT NULL
-          AND dimension = '' AND (n_target IS NOT NULL OR n_target_low IS NOT NULL)
+        FROM parsed WHERE {_TARGETED} {exclude}
         GROUP BY kpi_id, period_frequency, period_start""")
+
+
+def _counts(ws, tally: _Tally) -> tuple[int, int, set[str]]:
+    """Lines that load something, observations to write, and the KPIs they touch: from the
+    tally for a clean file, else counted over what is left once the bad rows are dropped."""
+    if tally.clean:
+        return tally.loaded_lines, tally.observed, tally.kpis
+    loaded_lines = ws.execute(f"SELECT count(DISTINCT _line) FROM parsed WHERE _line NOT IN "
+                              f"(SELECT _line FROM problems) AND {_LOADS}").scalar()
+    accepted = ws.execute("SELECT count(*) FROM final_obs").scalar()
+    used = {r[0] for r in ws.execute("SELECT DISTINCT kpi_id FROM final_obs UNION SELECT DISTINCT kpi_id "
+                                     "FROM final_targets").rows}
+    return loaded_lines, accepted, used
+
+
+def _replaced(ws) -> int:
+    """How many stored observations `final_obs` would replace."""
+    return ws.execute("""SELECT count(*) FROM observations o JOIN final_obs f
+        USING (kpi_id, period_start, dimension, member)""").scalar()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profile: Profile, scope: Scope, *,
@@ -484,63 +647,59 @@ def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profi
                originals: Path | None = None, workdir: Path | None = None) -> ImportReport:
     """Judge every row of `path` under `profile`; unless `dry_run`, load the file in one
     transaction when no row is rejected (or the profile says "on_error": "skip")."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The batch records the file's hash: computed meanwhile (hashlib lets go of the GIL).
+        sha = None if dry_run else pool.submit(_sha256, path)
+        with warehouse.workspace() as ws:
+            # A bulk insert buffers five row groups before writing them (50 MB more at the
+            # peak of a million-row import); one at a time writes as fast. This cursor only.
+            ws.execute("SET write_buffer_row_group_count = 1")
+            return _import(ws, warehouse, calendar, path, profile, scope, dry_run=dry_run, sha=sha,
+                           file_name=file_name, profile_name=profile_name, originals=originals,
+                           workdir=workdir or path.parent)
+
+
+def _import(ws, warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profile: Profile, scope: Scope, *,
+            dry_run: bool, sha: Future | None, file_name: str | None, profile_name: str | None,
+            originals: Path | None, workdir: Path) -> ImportReport:
     report = ImportReport(dry_run=dry_run, shape=profile.shape)
-    workdir = workdir or path.parent
-    with warehouse.workspace() as ws:
-        try:
-            staged = stage_file(ws, path, profile, workdir=workdir)
-        except SourceError as error:
-            raise ImportError_(str(error)) from None
-        if staged.rows == 0:
-            raise ImportError_("The file has a header but no rows of data.")
-        report.headers, report.sheet, report.sheets = staged.headers, staged.sheet, list(staged.sheets)
-        report.encoding, report.delimiter = staged.encoding, staged.delimiter
-        _shape_rows(ws, profile, staged)
-        report.rows = staged.rows
-        kpis = _resolve_kpis(ws, profile, scope, warehouse)
-        _table(ws, "kpi_map", "kpi_key VARCHAR, kpi_id VARCHAR, frequency VARCHAR, unit VARCHAR, error VARCHAR, "
-               "error_column VARCHAR",
-               [(k.key, k.kpi_id, k.frequency, k.unit, k.error, k.error_column) for k in kpis.values()])
-        _table(ws, "period_map", "frequency VARCHAR, period_text VARCHAR, period_start DATE, period_frequency VARCHAR, "
-               "error VARCHAR",
-               _resolve_periods(ws, kpis, profile, calendar))
-        repeated = _parse(ws, profile)
-        _report_errors(ws, report)
-        _final(ws, repeated)
-        loaded_lines = ws.execute("SELECT count(DISTINCT _line) FROM parsed WHERE _line NOT IN "
-                                  "(SELECT _line FROM problems) AND period_start IS NOT NULL AND "
-                                  "(n_value IS NOT NULL OR n_numerator IS NOT NULL OR n_target IS NOT NULL "
-                                  "OR n_target_low IS NOT NULL)").scalar()
-        report.accepted = ws.execute("SELECT count(*) FROM final_obs").scalar()
-        report.targets = ws.execute("SELECT count(*) FROM final_targets").scalar()
-        report.empty = max(report.rows - loaded_lines - report.rejected, 0) if profile.shape == "long" else 0
-        good = [k for k in kpis.values() if k.error is None]
-        used = {r[0] for r in ws.execute("SELECT DISTINCT kpi_id FROM final_obs UNION SELECT DISTINCT kpi_id "
-                                         "FROM final_targets").rows}
-        report.kpis_created = sorted(k.kpi_id for k in good if k.create and k.kpi_id in used)
-        report.kpis_updated = sorted(k.kpi_id for k in good if k.update and k.kpi_id in used)
-        report.replaced = ws.execute("""SELECT count(*) FROM observations o JOIN final_obs f
-            USING (kpi_id, period_start, dimension, member)""").scalar()
-        if report.error_count and profile.on_error == "skip":
-            report.skipped, report.rejected = report.rejected, 0
-        blocked = report.error_count and profile.on_error == "reject"
-        if dry_run or blocked or (report.accepted == 0 and report.targets == 0):
-            return report
-        with ws.write():
-            report.batch_id = _commit(ws, kpis, used, path, report, profile, file_name, profile_name, originals,
-                                      scope.username)
-        report.committed = True
+    try:
+        staged = stage_file(ws, path, profile, workdir=workdir)
+    except SourceError as error:
+        raise ImportError_(str(error)) from None
+    if staged.rows == 0:
+        raise ImportError_("The file has a header but no rows of data.")
+    report.headers, report.sheet, report.sheets = staged.headers, staged.sheet, list(staged.sheets)
+    report.encoding, report.delimiter = staged.encoding, staged.delimiter
+    filled = _shape_rows(ws, profile, staged)
+    report.rows = staged.rows
+    kpis = _resolve_kpis(ws, profile, scope, warehouse)
+    tally = _parse(ws, profile, filled, _maps(ws, kpis, profile, calendar, filled))
+    _report_errors(ws, report)
+    _final(ws, tally)
+    loaded_lines, report.accepted, used = _counts(ws, tally)
+    report.targets = ws.execute("SELECT count(*) FROM final_targets").scalar()
+    report.empty = max(report.rows - loaded_lines - report.rejected, 0) if profile.shape == "long" else 0
+    good = [k for k in kpis.values() if k.error is None]
+    report.kpis_created = sorted(k.kpi_id for k in good if k.create and k.kpi_id in used)
+    report.kpis_updated = sorted(k.kpi_id for k in good if k.update and k.kpi_id in used)
+    if report.error_count and profile.on_error == "skip":
+        report.skipped, report.rejected = report.rejected, 0
+    blocked = report.error_count and profile.on_error == "reject"
+    if dry_run or blocked or (report.accepted == 0 and report.targets == 0):
+        report.replaced = _replaced(ws)
+        return report
+    with ws.write():   # which counts `replaced` itself, in the transaction
+        report.batch_id = _commit(ws, kpis, used, path, sha.result(), report, profile, file_name, profile_name,
+                                  originals, scope.username)
+    report.committed = True
     return report
 
 
-def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, report: ImportReport, profile: Profile,
-            file_name: str | None, profile_name: str | None, originals: Path | None, actor: str) -> int:
+def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, sha: str, report: ImportReport,
+            profile: Profile, file_name: str | None, profile_name: str | None, originals: Path | None,
+            actor: str) -> int:
     batch = ws.execute("SELECT nextval('import_batch_ids')").scalar()
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    sha = digest.hexdigest()
     stored = None
     if originals is not None:
         originals.mkdir(parents=True, exist_ok=True)
@@ -564,16 +723,7 @@ def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, report: Impor
             assignments = ", ".join(f"{name} = ?" for name in columns)
             ws.execute(f"UPDATE kpis SET {assignments}, updated_at = current_localtimestamp() WHERE id = ?",
                        [*columns.values(), item.kpi_id])
-    ws.execute("""INSERT INTO import_replaced_observations
-        SELECT ?, o.kpi_id, o.frequency, o.period_start, o.dimension, o.member, o.value, o.numerator,
-               o.denominator, o.note, o.batch_id, o.updated_at
-        FROM observations o JOIN final_obs f USING (kpi_id, period_start, dimension, member)""", [batch])
-    ws.execute("DELETE FROM observations o USING final_obs f WHERE o.kpi_id = f.kpi_id AND "
-               "o.period_start = f.period_start AND o.dimension = f.dimension AND o.member = f.member")
-    ws.execute("""INSERT INTO observations (kpi_id, frequency, period_start, dimension, member, value, numerator,
-               denominator, note, batch_id)
-        SELECT kpi_id, frequency, period_start, dimension, member, value, numerator, denominator, note, ?
-        FROM final_obs""", [batch])
+    _write_observations(ws, batch, report)
     ws.execute("""INSERT INTO import_replaced_targets
         SELECT ?, t.kpi_id, t.frequency, t.period_start, t.value, t.low, t.high, t.batch_id, t.updated_at
         FROM targets t JOIN final_targets f USING (kpi_id, frequency, period_start)""", [batch])
@@ -591,6 +741,26 @@ def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, report: Impor
                 profile_name, json.dumps(profile.document), actor, report.accepted, report.rejected + report.skipped,
                 report.replaced, report.targets, len(report.kpis_created), json.dumps(summary, default=str)])
     return batch
+
+
+def _write_observations(ws, batch: int, report: ImportReport) -> None:
+    """Replace the stored observations of the file's keys with its own, keeping the old rows
+    for a revert. The observations table has no key index (building one costs more than the
+    rest of a big import): this delete-then-insert, under the writer's lock and in the same
+    transaction, is what keeps one row per KPI, period and breakdown."""
+    # Counted inside the transaction, so that a concurrent import cannot slip a row in between.
+    report.replaced = _replaced(ws)
+    if report.replaced:
+        ws.execute("""INSERT INTO import_replaced_observations
+            SELECT ?, o.kpi_id, o.frequency, o.period_start, o.dimension, o.member, o.value, o.numerator,
+                   o.denominator, o.note, o.batch_id, o.updated_at
+            FROM observations o JOIN final_obs f USING (kpi_id, period_start, dimension, member)""", [batch])
+        ws.execute("DELETE FROM observations o USING final_obs f WHERE o.kpi_id = f.kpi_id AND "
+                   "o.period_start = f.period_start AND o.dimension = f.dimension AND o.member = f.member")
+    ws.execute("""INSERT INTO observations (kpi_id, frequency, period_start, dimension, member, value, numerator,
+               denominator, note, batch_id)
+        SELECT kpi_id, frequency, period_start, dimension, member, value, numerator, denominator, note, ?
+        FROM final_obs""", [batch])
 
 
 _BATCH_COLUMNS = """id, kind, file_name, file_size, sha256, profile_name, created_by, created_at, rows_accepted,

@@ -158,4 +158,32 @@ ALTER TABLE import_batches ADD COLUMN report JSON;
 ALTER TABLE import_batches ADD COLUMN targets_loaded INTEGER DEFAULT 0;
 ALTER TABLE import_batches ADD COLUMN kpis_created INTEGER DEFAULT 0;
 """),
+    # Keeping an index on a million-row import's keys cost about as much as reading, checking
+    # and writing the rows together, and no query looks observations up by the key. One row
+    # per key now rests on the writers: an import deletes the keys it brings before inserting
+    # them, in one transaction under the writer's lock (metrics.imports); a revert restores
+    # only keys nobody has written since. DuckDB cannot drop a primary key, so the table is
+    # rebuilt (nothing depends on it: no views, no foreign keys).
+    (3, "observations without the key index; imports keep one row per key", f"""
+CREATE TABLE observations_rebuilt (
+    kpi_id VARCHAR NOT NULL,
+    frequency VARCHAR NOT NULL CHECK (frequency IN {_in(FREQUENCIES)}),
+    period_start DATE NOT NULL,
+    dimension VARCHAR NOT NULL DEFAULT '',
+    member VARCHAR NOT NULL DEFAULT '',
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    note VARCHAR,
+    batch_id INTEGER,
+    updated_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()
+);
+INSERT INTO observations_rebuilt (kpi_id, frequency, period_start, dimension, member, value, numerator, denominator,
+                                  note, batch_id, updated_at)
+    SELECT kpi_id, frequency, period_start, dimension, member, value, numerator, denominator, note, batch_id,
+           updated_at
+    FROM observations ORDER BY kpi_id, period_start, dimension, member;   -- a KPI's rows together
+DROP TABLE observations;
+ALTER TABLE observations_rebuilt RENAME TO observations;
+"""),
 )

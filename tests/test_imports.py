@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -178,6 +178,74 @@ def test_reimporting_is_idempotent_and_revert_restores_exactly(store, tmp_path):
         assert after[table] == expected[table], table
     with pytest.raises(ImportError_, match="already reverted"):
         imports.revert_batch(store, first.batch_id, "tests")
+
+
+def _doubled_keys(store) -> list[tuple]:
+    return store.query("SELECT kpi_id, period_start, dimension, member, count(*) FROM observations "
+                       "GROUP BY ALL HAVING count(*) > 1").rows
+
+
+BY_DISTRICT = {"shape": "long", "columns": {"kpi_id": "kpi", "period": "period", "value": "value",
+                                            "dimension": {"value": "district"}, "member": "district"}}
+
+
+def test_importing_the_same_file_twice_keeps_one_row_per_key(store, tmp_path):
+    """Observations have no key index: the import's delete-then-insert keeps keys unique."""
+    path = _csv(tmp_path, "kpi,period,district,value\npotholes-repaired,2026-10,,12\n"
+                          "potholes-repaired,2026-10,North,5\npotholes-repaired,2026-10,South,7\n"
+                          "potholes-repaired,2026-11,,9\n")
+    before = store.query("SELECT count(*) FROM observations").scalar()
+    first, second = _run(store, path, BY_DISTRICT), _run(store, path, BY_DISTRICT)
+    assert first.committed and second.committed and second.replaced == 4
+    assert _doubled_keys(store) == []
+    assert store.query("SELECT count(*) FROM observations").scalar() == before - first.replaced + 4
+    imports.revert_batch(store, second.batch_id, "tests")
+    assert _doubled_keys(store) == []
+    assert store.query("SELECT count(*) FROM observations WHERE batch_id = ?", [first.batch_id]).scalar() == 4
+
+
+def test_repeated_rows_load_once_when_they_agree(store, tmp_path):
+    path = _csv(tmp_path, "kpi,period,value\npotholes-repaired,2026-10,12\npotholes-repaired,2026-10,12.0\n")
+    report = _run(store, path)
+    assert report.committed and report.accepted == 1 and report.error_count == 0
+    assert _doubled_keys(store) == []
+
+
+def test_repeated_breakdown_rows_that_disagree_are_rejected(store, tmp_path):
+    # With a breakdown, repeats are found by hashing the keys, not by the (KPI, period) bitmap.
+    path = _csv(tmp_path, "kpi,period,district,value\npotholes-repaired,2026-10,North,5\n"
+                          "potholes-repaired,2026-10,South,5\npotholes-repaired,2026-10,North,6\n")
+    report = _run(store, path, BY_DISTRICT)
+    assert not report.committed
+    assert [(e["line"], e["reason"]) for e in report.errors] == [
+        (2, "the same KPI, period and breakdown has a different value on line 4"),
+        (4, "the same KPI, period and breakdown has a different value on line 2")]
+
+
+def test_cells_are_trimmed_of_every_kind_of_space(store, tmp_path):
+    nbsp, thin = "\u00a0", "\u2009"
+    path = _csv(tmp_path, "kpi,period,value\npotholes-repaired,2026-09,11\n"
+                          f" potholes-repaired{nbsp},{thin}2026-10 , 12{nbsp}\n")
+    report = _run(store, path)
+    assert report.committed and report.accepted == 2, report.errors
+    assert store.query("SELECT period_start, value FROM observations WHERE batch_id = ? ORDER BY 1",
+                       [report.batch_id]).rows == [(date(2026, 9, 1), 11.0), (date(2026, 10, 1), 12.0)]
+
+
+def test_line_numbers_hold_in_a_file_read_in_parallel(tmp_path):
+    """Rows are numbered by their place in the staged table: true only if staging keeps the
+    file's order, which a file of several buffers and row groups puts to the test."""
+    days = [date(2022, 1, 1) + timedelta(days=i) for i in range(1000)]
+    lines = [f"k{k:03d},{day.isoformat()},{k}.5" for k in range(500) for day in days]
+    lines[1], lines[412_345] = lines[1].rsplit(",", 1)[0] + ",one", lines[412_345].rsplit(",", 1)[0] + ",x"
+    path = _csv(tmp_path, "kpi,period,value\n" + "\n".join(lines) + "\n")
+    document = {"shape": "long", "columns": {"kpi_id": "kpi", "kpi_name": "kpi", "period": "period",
+                                             "value": "value", "frequency": {"value": "daily"}}}
+    store = Warehouse(tmp_path / "w.duckdb")
+    report = imports.run_import(store, JULY, path, Profile.parse(document), ADMIN, dry_run=True)
+    assert [(e["line"], e["value"]) for e in report.errors] == [(3, "one"), (412_347, "x")]
+    assert (report.rows, report.accepted) == (500_000, 499_998)
+    store.close()
 
 
 def test_targets_only_files_set_targets(store, tmp_path):

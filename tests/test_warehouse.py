@@ -46,6 +46,30 @@ def test_reopening_a_file_does_not_migrate_twice(tmp_path):
     second.close()
 
 
+def test_migration_3_keeps_every_observation_and_drops_the_key_index(tmp_path, monkeypatch):
+    path = tmp_path / "w.duckdb"
+    monkeypatch.setattr("metrics.warehouse.MIGRATIONS", MIGRATIONS[:2])
+    old = Warehouse(path)
+    with old.transaction() as tx:
+        _kpi(tx)
+        tx.execute("INSERT INTO observations (kpi_id, frequency, period_start, dimension, member, value, note, "
+                   "batch_id) VALUES ('k1', 'monthly', '2024-02-01', '', '', 2, 'b', 7), "
+                   "('k1', 'monthly', '2024-01-01', 'ward', '3', 1, NULL, NULL)")
+    rows = old.query("SELECT * FROM observations ORDER BY ALL").rows
+    old.close()
+    monkeypatch.undo()
+    new = Warehouse(path)
+    assert new.schema_version == len(MIGRATIONS)
+    assert new.query("SELECT * FROM observations ORDER BY ALL").rows == rows
+    assert new.query("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'observations' "
+                     "AND constraint_type = 'PRIMARY KEY'").scalar() == 0
+    with pytest.raises(duckdb.ConstraintException):   # the column checks came through the rebuild
+        with new.transaction() as tx:
+            tx.execute("INSERT INTO observations (kpi_id, frequency, period_start) VALUES ('k1', 'hourly', "
+                       "'2024-03-01')")
+    new.close()
+
+
 def test_kpi_fields_are_checked_by_the_schema(warehouse):
     with pytest.raises(duckdb.ConstraintException):
         with warehouse.transaction() as tx:
