@@ -22,7 +22,7 @@ from tests.conftest import password_of
 from tests.helpers import sign_in
 from web import audit
 from web.action_items import add_action_item
-from web.meetings import add_decision, create_meeting, get_meeting, meeting_dict
+from web.meetings import add_decision, create_meeting, get_meeting, meeting_dict, save_agenda
 from web.packet_text import css_string
 from web.services import EXTENSION
 
@@ -50,6 +50,11 @@ def meeting(services):
         "description": "Repave the Elm Street corridor before the winter freeze", "owner_name": "Alex Patel",
         "due_date": "2026-12-10", "kpi_ids": ["pavement-condition"]})
     add_decision(services, MANAGER, held.id, "Move two crews from sidewalks to pothole repair until January.")
+    # People add their own items too: one with a title and questions but no KPI.
+    drafted = [{"id": item.id, "minutes": item.minutes} for item in held.agenda]
+    drafted[0]["minutes"] -= 5
+    save_agenda(services, MANAGER, held.id, drafted + [
+        {"title": "Winter storm readiness", "minutes": 5, "questions": "Are the salt domes full?"}])
     return meeting_dict(services, get_meeting(services, MANAGER, held.id), "en")
 
 

@@ -181,7 +181,7 @@ def _section(services, item, number, start, context, figures) -> dict[str, Any]:
                "heading": name, "time_box": translate("packet.time_box", language, start=_clock(start, 0),
                                                       end=_clock(start, item["minutes"]), minutes=item["minutes"]),
                "questions": item["questions"], "missing_kpi": bool(item["kpi_id"]) and kpi is None,
-               "follow_up": None, "movement": None, "actions": []}
+               "follow_up": None, "movement": None, "actions": [], "values": []}
     if item["kind"] == "follow_up":
         action = actions.get(item["action_item_id"])
         section["heading"] = item["title"] or name

@@ -147,6 +147,20 @@ def test_a_meeting_from_draft_to_commitments(page_as, services, close_items):
     page.wait_for_load_state("networkidle")
     screenshot(page, "meeting-held-en")
 
+    # The print view of the packet opens beside it: the edited agenda, a chart per KPI
+    # item, and the commitment just recorded.
+    with page.expect_popup() as opened:
+        documents.get_by_role("link", name="Print view (HTML)").click()
+    packet = opened.value
+    packet.wait_for_load_state("load")
+    expect(packet.locator("h1").first).to_have_text(title)
+    for name in [drafted[1], drafted[0], "Winter storm readiness"]:
+        expect(packet.locator("body")).to_contain_text(name)
+    expect(packet.locator("body")).to_contain_text("Clear the pothole backlog in District 3")
+    expect(packet.locator("img").first).to_be_visible()
+    screenshot(packet, "meeting-packet-print-view-en")
+    packet.close()
+
     # The analyst finds the item on the action items page and marks it done.
     analyst = page_as("analyst")
     analyst.goto("/")
