@@ -98,7 +98,7 @@ def detect_encoding(path: Path, named: str = "auto") -> str:
     return "cp1252"
 
 
-def _as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
+def as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
     """`path` itself when it is plain UTF-8; else a UTF-8 copy (streamed, not in memory)."""
     if encoding == "utf-8":
         return path
@@ -138,7 +138,7 @@ def stage_csv(workspace, path: Path, *, encoding: str = "auto", delimiter: str |
     if os.path.getsize(path) == 0:
         raise SourceError("The file is empty.")
     encoding = detect_encoding(path, encoding)
-    text_path = _as_utf8(path, encoding, workdir)
+    text_path = as_utf8(path, encoding, workdir)
     try:
         with open(text_path, encoding="utf-8", newline="") as handle:
             head = handle.read(_SNIFF_BYTES)

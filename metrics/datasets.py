@@ -1,0 +1,416 @@
+"""Raw operational datasets (311 requests, permits, inspections): CSV files loaded as tables
+of the sandbox database, where computed KPIs read them (issue #7).
+
+A dataset profile names the table and how to read the file:
+
+    {"name": "la_311", "encoding": "auto", "delimiter": null, "mode": "append",
+     "columns": {"createddate": {"type": "timestamp", "format": "%m/%d/%Y %I:%M:%S %p"}}}
+
+Column names are the file's headers made plain (lower case, letters, digits and _), so SQL
+can name them without quotes: "CreatedDate" is `createddate`, "Request Type" is
+`request_type`. DuckDB types the other columns from the data, but never as dates: a day or
+time is typed only where the profile names its format (DuckDB guesses day/month order per
+file, and a city's dates must not be guessed), else it stays text.
+
+Each load is a batch: appended rows carry its number (`_batch`), a replaced table is kept
+until the next replace, so the latest batch can be reverted exactly. Every load is one
+transaction; a cell that does not fit its column's type or format rejects the file with the
+line, column and value, and changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from metrics.sources import SourceError, as_utf8, detect_encoding
+
+TYPES = {"text": "VARCHAR", "varchar": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "double": "DOUBLE",
+         "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
+MODES = ("append", "replace")
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+# Names DuckDB or CityStat itself use; a dataset may not shadow them.
+RESERVED = ("information_schema", "pg_catalog", "main", "temp", "system", "memory")
+RESERVED_PREFIXES = ("duckdb_", "pg_", "sqlite_")
+# Dates never guessed: DuckDB chooses among these when the profile does not type a column.
+GUESSED_TYPES = ["BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR"]
+MAX_COLUMNS = 300
+REPORT_ERRORS = 100
+
+REGISTRY_SQL = """
+CREATE TABLE IF NOT EXISTS _datasets (
+    name VARCHAR PRIMARY KEY, profile JSON NOT NULL, created_by VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(), updated_at TIMESTAMP);
+CREATE SEQUENCE IF NOT EXISTS _dataset_batch_ids START 1;
+CREATE TABLE IF NOT EXISTS _dataset_batches (
+    id INTEGER PRIMARY KEY, dataset VARCHAR NOT NULL, mode VARCHAR NOT NULL, file_name VARCHAR,
+    file_size BIGINT, sha256 VARCHAR, rows_loaded BIGINT NOT NULL, rows_before BIGINT NOT NULL,
+    created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    status VARCHAR NOT NULL DEFAULT 'loaded', reverted_at TIMESTAMP, reverted_by VARCHAR);
+"""
+
+
+class DatasetError(ValueError):
+    """A profile or file that cannot be loaded; `problems` say what to fix, `rows` list bad
+    cells (line, column, value, reason). Nothing was written."""
+
+    def __init__(self, problems: list[str], rows: list[dict[str, Any]] | None = None, total: int = 0):
+        self.problems, self.rows, self.total = problems, rows or [], total
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    type: str
+    format: str | None = None
+
+
+@dataclass(frozen=True)
+class DatasetProfile:
+    name: str
+    mode: str = "append"
+    encoding: str = "auto"
+    delimiter: str | None = None
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
+    document: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, document: Any) -> "DatasetProfile":
+        """A checked profile, or DatasetError listing every problem at once."""
+        if not isinstance(document, dict):
+            raise DatasetError(["the dataset profile must be a JSON object"])
+        problems = []
+        unknown = sorted(set(document) - {"name", "mode", "encoding", "delimiter", "columns"})
+        if unknown:
+            problems.append(f"unknown profile fields: {', '.join(unknown)} (use name, mode, encoding, delimiter, "
+                            "columns)")
+        name = document.get("name")
+        if not isinstance(name, str) or not NAME.match(name) or name in RESERVED or name.startswith(RESERVED_PREFIXES):
+            problems.append(f"name {name!r} must be 1 to 48 lower-case letters, digits or _, starting with a letter "
+                            "(it becomes the table's name in KPI definitions), and not a system name")
+        mode = document.get("mode", "append")
+        if mode not in MODES:
+            problems.append(f"mode {mode!r} must be append or replace")
+        encoding = document.get("encoding", "auto") or "auto"
+        if encoding not in ("auto", "utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"):
+            problems.append(f"encoding {encoding!r} must be auto, utf-8, utf-16, cp1252 or latin-1")
+        delimiter = document.get("delimiter")
+        if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+            problems.append("delimiter must be one character, or null to detect it")
+        columns: dict[str, ColumnSpec] = {}
+        given = document.get("columns") or {}
+        if not isinstance(given, dict):
+            problems.append("columns must map column names to {\"type\": ..., \"format\": ...}")
+            given = {}
+        for column, spec in given.items():
+            problem = _column_problem(column, spec)
+            if problem:
+                problems.append(problem)
+            else:
+                columns[column] = ColumnSpec(spec["type"], spec.get("format"))
+        if problems:
+            raise DatasetError(problems)
+        return cls(name, mode, encoding, delimiter, columns, document)
+
+
+def _column_problem(column: str, spec: Any) -> str | None:
+    if not isinstance(spec, dict) or spec.get("type") not in TYPES:
+        return f"column {column!r}: type must be one of {', '.join(sorted(TYPES))}"
+    fmt = spec.get("format")
+    if fmt is not None and (spec["type"] not in ("date", "timestamp") or not isinstance(fmt, str) or "%" not in fmt):
+        return f"column {column!r}: a format (strftime codes such as %m/%d/%Y) is for date and timestamp columns"
+    if set(spec) - {"type", "format"}:
+        return f"column {column!r}: only type and format can be given"
+    return None
+
+
+def plain_name(header: str, taken: set[str]) -> str:
+    """A header as a column name SQL can use bare: "Request Type" -> request_type."""
+    name = re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_") or "column"
+    if not name[0].isalpha():
+        name = "c_" + name
+    candidate, n = name[:60], 2
+    while candidate in taken or candidate.startswith("_"):
+        candidate, n = f"{name[:56]}_{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def ensure_registry(con) -> None:
+    con.execute(REGISTRY_SQL)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class LoadReport:
+    dataset: str
+    mode: str
+    batch_id: int | None = None
+    rows: int = 0
+    rows_before: int = 0
+    columns: list[dict[str, str]] = field(default_factory=list)
+    text_dates: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "mode": self.mode, "batch_id": self.batch_id, "rows": self.rows,
+                "rows_before": self.rows_before, "columns": self.columns, "text_dates": self.text_dates}
+
+
+# -- loading --------------------------------------------------------------------------------------------
+def _file_columns(con, text: Path, delimiter: str) -> list[str]:
+    described = con.execute(f"SELECT * FROM read_csv($path, delim = $delim, header = true, all_varchar = true) "
+                            f"LIMIT 0", {"path": str(text), "delim": delimiter}).description
+    return [d[0] for d in described]
+
+
+def _delimiter(con, text: Path, given: str | None) -> str:
+    if given:
+        return given
+    found = con.execute("SELECT Delimiter FROM sniff_csv($path)", {"path": str(text)}).fetchone()
+    return found[0] if found and found[0] else ","
+
+
+def _read_sql(profile: DatasetProfile, headers: list[str], names: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """The SELECT that reads the file into typed, plainly named columns, and the columns
+    with a format as (name, raw column) for the check of unparsed cells."""
+    typed = {}
+    for header, name in zip(headers, names):
+        spec = profile.columns.get(name)
+        if spec is not None:
+            typed[header] = "VARCHAR" if spec.format else TYPES[spec.type]
+    types = "{" + ", ".join(f"'{h.replace(chr(39), chr(39) * 2)}': '{t}'" for h, t in typed.items()) + "}"
+    select, formatted = [], []
+    for i, (header, name) in enumerate(zip(headers, names)):
+        spec = profile.columns.get(name)
+        if spec is not None and spec.format:
+            sql_type = TYPES[spec.type]
+            fmt = spec.format.replace("'", "''")
+            select.append(f"CAST(try_strptime(trim({_quote(header)}), '{fmt}') AS {sql_type}) AS {_quote(name)}")
+            select.append(f"{_quote(header)} AS {_quote(f'__raw_{i}')}")
+            formatted.append((name, f"__raw_{i}"))
+        else:
+            select.append(f"{_quote(header)} AS {_quote(name)}")
+    reader = (f"read_csv($path, delim = $delim, header = true, auto_type_candidates = {GUESSED_TYPES}, "
+              f"types = {types}, quote = '\"', escape = '\"')")
+    return f"SELECT {', '.join(select)} FROM {reader}", formatted
+
+
+def _bad_cells(con, formatted: list[tuple[str, str]], profile: DatasetProfile) -> tuple[int, list[dict[str, Any]]]:
+    if not formatted:
+        return 0, []
+    # Rows staged inside a transaction are numbered from a large base: count from the first.
+    first = con.execute("SELECT min(rowid) FROM _incoming").fetchone()[0] or 0
+    checks = " UNION ALL ".join(
+        f"SELECT rowid - {int(first)} + 2 AS line, '{name}' AS col, {_quote(raw)} AS value FROM _incoming "
+        f"WHERE {_quote(name)} IS NULL AND nullif(trim({_quote(raw)}), '') IS NOT NULL" for name, raw in formatted)
+    total = con.execute(f"SELECT count(*) FROM ({checks})").fetchone()[0]
+    rows = con.execute(f"SELECT line, col, value FROM ({checks}) ORDER BY line, col LIMIT {REPORT_ERRORS}").fetchall()
+    return total, [{"line": line, "column": col, "value": value,
+                    "reason": f"not a {profile.columns[col].type} in the format {profile.columns[col].format}"}
+                   for line, col, value in rows]
+
+
+def _table_columns(con, table: str) -> list[tuple[str, str]]:
+    return con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'main' "
+                       "AND table_name = $t ORDER BY ordinal_position", {"t": table}).fetchall()
+
+
+def load(con, path: Path, profile: DatasetProfile, *, actor: str, workdir: Path,
+         file_name: str | None = None) -> LoadReport:
+    """Load the CSV at `path` into the dataset `profile.name` on `con` (a connection that
+    may read files: the sandbox's loader), in one transaction; DatasetError for a file that
+    cannot be loaded, with nothing written."""
+    ensure_registry(con)
+    try:
+        encoding = detect_encoding(path, profile.encoding)
+        text = as_utf8(path, encoding, workdir)
+    except SourceError as error:
+        raise DatasetError([str(error)]) from None
+    try:
+        return _load_text(con, text, path, profile, actor=actor, file_name=file_name or path.name)
+    finally:
+        if text != path:
+            text.unlink(missing_ok=True)
+
+
+def _load_text(con, text: Path, original: Path, profile: DatasetProfile, *, actor: str, file_name: str) -> LoadReport:
+    params = {"path": str(text)}
+    try:
+        params["delim"] = _delimiter(con, text, profile.delimiter)
+        headers = _file_columns(con, text, params["delim"])
+    except Exception as error:   # DuckDB's CSV errors: say them plainly
+        raise DatasetError([f"the file could not be read as CSV: {_first_line(error)}"]) from None
+    if not headers or len(headers) > MAX_COLUMNS:
+        raise DatasetError([f"the file needs a header row and at most {MAX_COLUMNS} columns"])
+    taken: set[str] = set()
+    names = [plain_name(h, taken) for h in headers]
+    missing = sorted(set(profile.columns) - set(names))
+    if missing:
+        raise DatasetError([f"the profile names columns the file does not have: {', '.join(missing)}; "
+                            f"the file's columns are {', '.join(names)}"])
+    select, formatted = _read_sql(profile, headers, names)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        report = _stage_and_apply(con, select, params, formatted, profile, names, actor, original, file_name)
+        con.execute("COMMIT")
+        return report
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).split("\n")[0].split(": ", 1)[-1][:300]
+
+
+def _stage_and_apply(con, select, params, formatted, profile, names, actor, original, file_name) -> LoadReport:
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {select}", params)
+    except Exception as error:
+        raise DatasetError([f"the file could not be read: {_first_line(error)}. If a column holds text after "
+                            "rows of numbers, give it \"type\": \"text\" in the profile's columns."]) from None
+    total, bad = _bad_cells(con, formatted, profile)
+    if total:
+        raise DatasetError([f"{total} cells do not match their column's format"], bad, total)
+    keep = ", ".join(_quote(n) for n in names)
+    rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
+    if rows == 0:
+        raise DatasetError(["the file has a header but no rows of data"])
+    table, exists = profile.name, bool(_table_columns(con, profile.name))
+    rows_before = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] if exists else 0
+    batch = con.execute("SELECT nextval('_dataset_batch_ids')").fetchone()[0]
+    if exists and profile.mode == "append":
+        have = [c for c in _table_columns(con, table) if c[0] != "_batch"]
+        incoming = _table_columns_temp(con, names)
+        if have != incoming:
+            raise DatasetError([f"the file's columns ({_describe(incoming)}) differ from the dataset's "
+                                f"({_describe(have)}); load it with \"mode\": \"replace\" or fix the file"])
+        con.execute(f"INSERT INTO {_quote(table)} SELECT {keep}, {int(batch)} FROM _incoming")
+    else:
+        if exists:
+            con.execute(f"DROP TABLE IF EXISTS {_quote('_prev_' + table)}")
+            con.execute(f"ALTER TABLE {_quote(table)} RENAME TO {_quote('_prev_' + table)}")
+        con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {keep}, {int(batch)} AS _batch FROM _incoming")
+    con.execute("DROP TABLE _incoming")
+    con.execute("""INSERT INTO _dataset_batches (id, dataset, mode, file_name, file_size, sha256, rows_loaded,
+                   rows_before, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [batch, table, profile.mode if exists else "replace", file_name, original.stat().st_size,
+                 _sha256(original), rows, rows_before, actor])
+    con.execute("""INSERT INTO _datasets (name, profile, created_by) VALUES (?, ?, ?)
+                   ON CONFLICT (name) DO UPDATE SET profile = excluded.profile, updated_at = current_localtimestamp()""",
+                [table, json.dumps(profile.document), actor])
+    columns = [{"name": n, "type": t} for n, t in _table_columns(con, table) if n != "_batch"]
+    text_dates = [c["name"] for c in columns if c["type"] == "VARCHAR" and _looks_like_dates(con, table, c["name"])]
+    return LoadReport(table, profile.mode if exists else "replace", batch, rows, rows_before, columns, text_dates)
+
+
+def _table_columns_temp(con, names: list[str]) -> list[tuple[str, str]]:
+    described = con.execute(f"SELECT {', '.join(_quote(n) for n in names)} FROM _incoming LIMIT 0").description
+    types = con.execute(f"SELECT {', '.join('typeof(' + _quote(n) + ')' for n in names)} FROM _incoming LIMIT 1"
+                        ).fetchone()
+    return [(d[0], t) for d, t in zip(described, types)]
+
+
+def _describe(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(f"{n} {t.lower()}" for n, t in columns)
+
+
+def _looks_like_dates(con, table: str, column: str) -> bool:
+    """Text that reads like days or times in the first rows: the report suggests naming its format."""
+    quoted = _quote(column)
+    pattern = r"'^\s*\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}'"
+    found = con.execute(f"SELECT count(*) FILTER (WHERE regexp_matches({quoted}, {pattern})), count({quoted}) "
+                        f"FROM (SELECT {quoted} FROM {_quote(table)} LIMIT 1000)").fetchone()
+    return bool(found[1]) and found[0] >= 0.9 * found[1]
+
+
+# -- history, revert, what is there ------------------------------------------------------------------------
+_BATCH_FIELDS = ("id", "dataset", "mode", "file_name", "file_size", "sha256", "rows_loaded", "rows_before",
+                 "created_by", "created_at", "status", "reverted_at", "reverted_by")
+
+
+def batches(cursor, dataset: str | None = None, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Loads, newest first (of one dataset, or all)."""
+    if not _table_columns(cursor, "_dataset_batches"):
+        return []
+    rows = cursor.execute(f"SELECT {', '.join(_BATCH_FIELDS)} FROM _dataset_batches "
+                          "WHERE $dataset IS NULL OR dataset = $dataset ORDER BY id DESC LIMIT $limit",
+                          {"dataset": dataset, "limit": limit}).fetchall()
+    return [dict(zip(_BATCH_FIELDS, row)) for row in rows]
+
+
+def revert(con, batch_id: int, *, actor: str) -> dict[str, Any]:
+    """Undo one load on `con` (the loader connection), in one transaction: an append's rows
+    go; a replace brings the previous table back, when no later load stands on it."""
+    ensure_registry(con)
+    found = [b for b in batches(con, None, limit=10**6) if b["id"] == batch_id]
+    if not found or found[0]["status"] != "loaded":
+        raise DatasetError([f"there is no load {batch_id} that can be reverted"])
+    batch = found[0]
+    table = batch["dataset"]
+    later = [b for b in batches(con, table, limit=10**6) if b["id"] > batch_id and b["status"] == "loaded"]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if batch["mode"] == "append":
+            removed = con.execute(f"DELETE FROM {_quote(table)} WHERE _batch = ?", [batch_id]).fetchone()[0]
+        else:
+            if later:
+                raise DatasetError([f"load {later[-1]['id']} came after this replace; revert it first"])
+            removed = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+            con.execute(f"DROP TABLE {_quote(table)}")
+            if _table_columns(con, "_prev_" + table):
+                con.execute(f"ALTER TABLE {_quote('_prev_' + table)} RENAME TO {_quote(table)}")
+            else:
+                con.execute("DELETE FROM _datasets WHERE name = ?", [table])
+        con.execute("UPDATE _dataset_batches SET status = 'reverted', reverted_at = current_localtimestamp(), "
+                    "reverted_by = ? WHERE id = ?", [actor, batch_id])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return {"batch_id": batch_id, "dataset": table, "rows_removed": removed}
+
+
+def describe(cursor) -> list[dict[str, Any]]:
+    """Every dataset: its columns, row count, the span of its first date or time column,
+    and when it was last loaded."""
+    if not _table_columns(cursor, "_datasets"):
+        return []
+    found = []
+    for name, profile, updated in cursor.execute(
+            "SELECT name, profile, coalesce(updated_at, created_at) FROM _datasets ORDER BY name").fetchall():
+        columns = [(n, t) for n, t in _table_columns(cursor, name) if n != "_batch"]
+        if not columns:
+            continue
+        rows = cursor.execute(f"SELECT count(*) FROM {_quote(name)}").fetchone()[0]
+        dated = next((n for n, t in columns if t in ("DATE", "TIMESTAMP")), None)
+        span = cursor.execute(f"SELECT min({_quote(dated)}), max({_quote(dated)}) FROM {_quote(name)}").fetchone() \
+            if dated else (None, None)
+        found.append({"name": name, "rows": rows, "columns": [{"name": n, "type": t} for n, t in columns],
+                      "date_column": dated, "first": span[0], "last": span[1], "loaded_at": updated,
+                      "profile": json.loads(profile) if isinstance(profile, str) else profile})
+    return found
+
+
+def preview(cursor, name: str, *, limit: int = 20) -> dict[str, Any]:
+    """The first rows of a dataset (its own columns, not the batch number)."""
+    columns = [n for n, _ in _table_columns(cursor, name) if n != "_batch"] if NAME.match(name) else []
+    if not columns:
+        raise DatasetError([f"there is no dataset {name!r}"])
+    rows = cursor.execute(f"SELECT {', '.join(_quote(c) for c in columns)} FROM {_quote(name)} LIMIT ?",
+                          [int(limit)]).fetchall()
+    return {"name": name, "columns": columns, "rows": rows}
