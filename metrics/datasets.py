@@ -21,24 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The profile's names, importable from here too: callers load and describe with this module.
+from metrics.dataset_profiles import (GUESSED_TYPES, MAX_COLUMNS, NAME, REPORT_ERRORS, TYPES,  # noqa: F401
+                                      ColumnSpec, DatasetError, DatasetProfile, plain_name)
 from metrics.sources import SourceError, as_utf8, detect_encoding
-
-TYPES = {"text": "VARCHAR", "varchar": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "double": "DOUBLE",
-         "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
-MODES = ("append", "replace")
-NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
-# Names DuckDB or CityStat itself use; a dataset may not shadow them.
-RESERVED = ("information_schema", "pg_catalog", "main", "temp", "system", "memory")
-RESERVED_PREFIXES = ("duckdb_", "pg_", "sqlite_")
-# Dates never guessed: DuckDB chooses among these when the profile does not type a column.
-GUESSED_TYPES = ["BOOLEAN", "BIGINT", "DOUBLE", "VARCHAR"]
-MAX_COLUMNS = 300
-REPORT_ERRORS = 100
 
 REGISTRY_SQL = """
 CREATE TABLE IF NOT EXISTS _datasets (
@@ -51,92 +41,6 @@ CREATE TABLE IF NOT EXISTS _dataset_batches (
     created_by VARCHAR NOT NULL, created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
     status VARCHAR NOT NULL DEFAULT 'loaded', reverted_at TIMESTAMP, reverted_by VARCHAR);
 """
-
-
-class DatasetError(ValueError):
-    """A profile or file that cannot be loaded; `problems` say what to fix, `rows` list bad
-    cells (line, column, value, reason). Nothing was written."""
-
-    def __init__(self, problems: list[str], rows: list[dict[str, Any]] | None = None, total: int = 0):
-        self.problems, self.rows, self.total = problems, rows or [], total
-        super().__init__("; ".join(problems))
-
-
-@dataclass(frozen=True)
-class ColumnSpec:
-    type: str
-    format: str | None = None
-
-
-@dataclass(frozen=True)
-class DatasetProfile:
-    name: str
-    mode: str = "append"
-    encoding: str = "auto"
-    delimiter: str | None = None
-    columns: dict[str, ColumnSpec] = field(default_factory=dict)
-    document: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, document: Any) -> "DatasetProfile":
-        """A checked profile, or DatasetError listing every problem at once."""
-        if not isinstance(document, dict):
-            raise DatasetError(["the dataset profile must be a JSON object"])
-        problems = []
-        unknown = sorted(set(document) - {"name", "mode", "encoding", "delimiter", "columns"})
-        if unknown:
-            problems.append(f"unknown profile fields: {', '.join(unknown)} (use name, mode, encoding, delimiter, "
-                            "columns)")
-        name = document.get("name")
-        if not isinstance(name, str) or not NAME.match(name) or name in RESERVED or name.startswith(RESERVED_PREFIXES):
-            problems.append(f"name {name!r} must be 1 to 48 lower-case letters, digits or _, starting with a letter "
-                            "(it becomes the table's name in KPI definitions), and not a system name")
-        mode = document.get("mode", "append")
-        if mode not in MODES:
-            problems.append(f"mode {mode!r} must be append or replace")
-        encoding = document.get("encoding", "auto") or "auto"
-        if encoding not in ("auto", "utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"):
-            problems.append(f"encoding {encoding!r} must be auto, utf-8, utf-16, cp1252 or latin-1")
-        delimiter = document.get("delimiter")
-        if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
-            problems.append("delimiter must be one character, or null to detect it")
-        columns: dict[str, ColumnSpec] = {}
-        given = document.get("columns") or {}
-        if not isinstance(given, dict):
-            problems.append("columns must map column names to {\"type\": ..., \"format\": ...}")
-            given = {}
-        for column, spec in given.items():
-            problem = _column_problem(column, spec)
-            if problem:
-                problems.append(problem)
-            else:
-                columns[column] = ColumnSpec(spec["type"], spec.get("format"))
-        if problems:
-            raise DatasetError(problems)
-        return cls(name, mode, encoding, delimiter, columns, document)
-
-
-def _column_problem(column: str, spec: Any) -> str | None:
-    if not isinstance(spec, dict) or spec.get("type") not in TYPES:
-        return f"column {column!r}: type must be one of {', '.join(sorted(TYPES))}"
-    fmt = spec.get("format")
-    if fmt is not None and (spec["type"] not in ("date", "timestamp") or not isinstance(fmt, str) or "%" not in fmt):
-        return f"column {column!r}: a format (strftime codes such as %m/%d/%Y) is for date and timestamp columns"
-    if set(spec) - {"type", "format"}:
-        return f"column {column!r}: only type and format can be given"
-    return None
-
-
-def plain_name(header: str, taken: set[str]) -> str:
-    """A header as a column name SQL can use bare: "Request Type" -> request_type."""
-    name = re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_") or "column"
-    if not name[0].isalpha():
-        name = "c_" + name
-    candidate, n = name[:60], 2
-    while candidate in taken or candidate.startswith("_"):
-        candidate, n = f"{name[:56]}_{n}", n + 1
-    taken.add(candidate)
-    return candidate
 
 
 def _quote(identifier: str) -> str:
@@ -172,8 +76,8 @@ class LoadReport:
 
 # -- loading --------------------------------------------------------------------------------------------
 def _file_columns(con, text: Path, delimiter: str) -> list[str]:
-    described = con.execute(f"SELECT * FROM read_csv($path, delim = $delim, header = true, all_varchar = true) "
-                            f"LIMIT 0", {"path": str(text), "delim": delimiter}).description
+    described = con.execute("SELECT * FROM read_csv($path, delim = $delim, header = true, all_varchar = true) "
+                            "LIMIT 0", {"path": str(text), "delim": delimiter}).description
     return [d[0] for d in described]
 
 
