@@ -186,4 +186,20 @@ INSERT INTO observations_rebuilt (kpi_id, frequency, period_start, dimension, me
 DROP TABLE observations;
 ALTER TABLE observations_rebuilt RENAME TO observations;
 """),
+    # Computed KPIs (issue #7): each change of a KPI's SQL is a new version, the old ones kept
+    # as history; observations computed from one say which version and which raw batch.
+    (4, "computed KPI definitions and the lineage of computed observations", """
+CREATE TABLE kpi_definitions (
+    kpi_id VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    sql VARCHAR NOT NULL,
+    datasets VARCHAR[] NOT NULL,
+    output VARCHAR[] NOT NULL,
+    created_by VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    PRIMARY KEY (kpi_id, version)
+);
+ALTER TABLE observations ADD COLUMN definition_version INTEGER;
+ALTER TABLE observations ADD COLUMN raw_batch INTEGER;
+"""),
 )
