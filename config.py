@@ -6,6 +6,7 @@ setting here is listed in the README (a test checks it).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -62,6 +63,15 @@ def _text(name: str, raw: str) -> str:
     return str(raw).strip()
 
 
+def _memory(name: str, raw: str) -> str:
+    """A DuckDB memory size such as 2GB or 512MB, checked here so a typo stops the start,
+    not the first load."""
+    value = str(raw).strip().replace(" ", "").upper()
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?(KB|MB|GB|TB|KIB|MIB|GIB|TIB)", value):
+        raise ConfigError(f"{name} must be a size such as 512MB or 2GB, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -100,6 +110,12 @@ SETTINGS: tuple[Setting, ...] = (
             "SQLAlchemy URL of the app database (users, meetings, audit log). Empty means "
             "SQLite `citystat.sqlite3` in the data directory; use postgresql://... in "
             "production."),
+    Setting("CITYSTAT_SANDBOX_PATH", "",
+            "DuckDB file holding the raw operational datasets computed KPIs read. Empty means "
+            "`raw.duckdb` in the data directory."),
+    Setting("CITYSTAT_SANDBOX_MEMORY", "2GB",
+            "Most memory the raw-dataset database may use, for loads and KPI definitions alike "
+            "(a size such as 512MB or 2GB).", _memory),
     Setting("CITYSTAT_QUERY_TIMEOUT", 10.0,
             "Seconds a warehouse query may run before it is interrupted.", _positive_number),
     Setting("CITYSTAT_QUERY_ROW_CAP", 100_000,
@@ -141,6 +157,10 @@ class Config:
     @property
     def warehouse_file(self) -> Path:
         return Path(self.warehouse_path).resolve() if self.warehouse_path else self.data_path / "warehouse.duckdb"
+
+    @property
+    def sandbox_file(self) -> Path:
+        return Path(self.sandbox_path).resolve() if self.sandbox_path else self.data_path / "raw.duckdb"
 
     @property
     def database_url(self) -> str:

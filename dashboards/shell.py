@@ -52,7 +52,8 @@ def _nav(account, language: str) -> html.Nav:
         links += [dcc.Link(translate("nav.meetings", language), href="/meetings", className="nav-link"),
                   dcc.Link(translate("nav.action_items", language), href="/action-items", className="nav-link")]
     if account is not None and account.role in ("analyst", "manager", "admin"):
-        links.append(dcc.Link(translate("nav.imports", language), href="/imports", className="nav-link"))
+        links += [dcc.Link(translate("nav.imports", language), href="/imports", className="nav-link"),
+                  dcc.Link(translate("nav.datasets", language), href="/datasets", className="nav-link")]
     if account is not None:
         links.append(dcc.Link(translate("nav.import_history", language), href="/imports/history",
                               className="nav-link"))

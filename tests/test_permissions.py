@@ -79,6 +79,18 @@ EXPECTED = {
     # Owners update their own items, as through PATCH /api/v1/action-items; the service checks whose.
     "callback ..actions-message.children...actions-changed.data..": "analyst",
     "callback ..actions-list.children...actions-summary.children..": "viewer",
+    "route POST /api/v1/datasets": "analyst",
+    "route GET /api/v1/datasets": "viewer",
+    "route GET /api/v1/datasets/<name>/batches": "viewer",
+    # The service also checks whose load it is: its loader, managers and admins.
+    "route POST /api/v1/datasets/batches/<int:batch_id>/revert": "analyst",
+    "page /datasets": "viewer",
+    "callback ..datasets-table.children...datasets-chosen.options...datasets-chosen.value...datasets-load-card.hidden"
+    "...datasets-limit.data...datasets-file-hint.children..": "viewer",
+    "callback datasets-detail.children": "viewer",
+    "callback ..datasets-report.children...datasets-loaded.data..": "analyst",
+    "callback ..datasets-confirm.displayed...datasets-confirm.message...datasets-pending.data..": "analyst",
+    "callback ..datasets-revert-message.children...datasets-reverted.data..": "analyst",
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import appdb
 from config import Config
 from metrics.periods import FiscalCalendar
+from metrics.sandbox import Sandbox
 from metrics.warehouse import Warehouse
 
 EXTENSION = "citystat"
@@ -33,6 +34,11 @@ class Services:
         """Opened on first use, not at import or factory time."""
         return Warehouse(self.config.warehouse_file, timeout=self.config.query_timeout,
                          row_cap=self.config.query_row_cap)
+
+    @cached_property
+    def sandbox(self) -> Sandbox:
+        """The raw datasets' locked DuckDB file; opened on first use, like the warehouse."""
+        return Sandbox(self.config.sandbox_file, memory_limit=self.config.sandbox_memory)
 
     @cached_property
     def engine(self) -> Engine:
@@ -62,6 +68,8 @@ class Services:
     def close(self) -> None:
         if "warehouse" in self.__dict__:
             self.warehouse.close()
+        if "sandbox" in self.__dict__:
+            self.sandbox.close()
         if "engine" in self.__dict__:
             self.engine.dispose()
 
