@@ -6,6 +6,7 @@ Kept on `flask_app.extensions["citystat"]`, never in a module global, so several
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 
 from flask import current_app
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import appdb
 from config import Config
+from metrics import catalog
 from metrics.periods import FiscalCalendar
 from metrics.sandbox import Sandbox
 from metrics.warehouse import Warehouse
@@ -57,13 +59,21 @@ class Services:
 
         Returns True when the demo city was seeded now.
         """
+        from data.demo_311 import seed_demo_311
         from data.demo_city import seed_demo as _seed_demo
 
         appdb.upgrade(self.engine)
         self.warehouse.schema_version  # opens and migrates
-        if self.config.seed_demo if seed_demo is None else seed_demo:
-            return _seed_demo(self.warehouse, self.calendar)
-        return False
+        if not (self.config.seed_demo if seed_demo is None else seed_demo):
+            return False
+        seeded = _seed_demo(self.warehouse, self.calendar)
+        # The demo city's raw 311 requests and the KPIs computed from them: also on the start
+        # after one that stopped between the two (the demo city is marked by its seed day).
+        demo_day = catalog.get_meta(self.warehouse, "demo_today")
+        if demo_day:
+            seed_demo_311(self.warehouse, self.sandbox, self.calendar, today=date.fromisoformat(demo_day),
+                          workdir=self.config.data_path)
+        return seeded
 
     def close(self) -> None:
         if "warehouse" in self.__dict__:
