@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 # The profile's names, importable from here too: callers load and describe with this module.
 from metrics.dataset_profiles import (GUESSED_TYPES, MAX_COLUMNS, NAME, REPORT_ERRORS, TYPES,  # noqa: F401
-                                      ColumnSpec, DatasetError, DatasetProfile, plain_name)
+                                      ColumnSpec, DatasetError, DatasetProfile, plain_name)  # noqa: F401
 from metrics.sources import SourceError, as_utf8, detect_encoding
 
 REGISTRY_SQL = """
@@ -167,59 +168,92 @@ def _load_text(con, text: Path, original: Path, profile: DatasetProfile, *, acto
         raise DatasetError([f"the profile names columns the file does not have: {', '.join(missing)}; "
                             f"the file's columns are {', '.join(names)}"])
     select, formatted = _read_sql(profile, headers, names)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        report = _stage_and_apply(con, select, params, formatted, profile, names, actor, original, file_name)
-        con.execute("COMMIT")
-        return report
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sha = pool.submit(_sha256, original)   # meanwhile: hashlib lets go of the GIL
+        con.execute("BEGIN TRANSACTION")
+        try:
+            report = _stage_and_apply(con, select, params, formatted, profile, names, actor, original, file_name,
+                                      sha)
+            con.execute("COMMIT")
+            return report
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
 
 
 def _first_line(error: Exception) -> str:
     return str(error).split("\n")[0].split(": ", 1)[-1][:300]
 
 
-def _stage_and_apply(con, select, params, formatted, profile, names, actor, original, file_name) -> LoadReport:
+def _unreadable(error: Exception) -> DatasetError:
+    return DatasetError([f"the file could not be read: {_first_line(error)}. If a column holds text after "
+                         "rows of numbers, give it \"type\": \"text\" in the profile's columns."])
+
+
+def _stage(con, select: str, params: dict, formatted, profile: DatasetProfile) -> None:
+    """The file in the temp table `_incoming`, or DatasetError naming its bad cells."""
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {select}", params)
     except Exception as error:
-        raise DatasetError([f"the file could not be read: {_first_line(error)}. If a column holds text after "
-                            "rows of numbers, give it \"type\": \"text\" in the profile's columns."]) from None
+        raise _unreadable(error) from None
     total, bad = _bad_cells(con, formatted, profile)
     if total:
         raise DatasetError([f"{total} cells do not match their column's format"], bad, total)
+
+
+def _replace(con, table: str, select: str, params: dict, formatted, profile, names, batch: int) -> None:
+    """A new table straight from the file, in one pass: each row flags a cell that missed
+    its format, and only when some did is the file staged again to say which."""
     keep = ", ".join(_quote(n) for n in names)
-    rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
-    if rows == 0:
-        raise DatasetError(["the file has a header but no rows of data"])
+    flagged = " OR ".join(f"({_quote(n)} IS NULL AND nullif(trim({_quote(raw)}), '') IS NOT NULL)"
+                          for n, raw in formatted) or "false"
+    try:
+        con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {keep}, {int(batch)} AS _batch, "
+                    f"({flagged}) AS _bad FROM ({select})", params)
+    except Exception as error:
+        raise _unreadable(error) from None
+    if con.execute(f"SELECT count(*) FILTER (WHERE _bad) FROM {_quote(table)}").fetchone()[0]:
+        _stage(con, select, params, formatted, profile)   # raises with the lines
+    con.execute(f"ALTER TABLE {_quote(table)} DROP COLUMN _bad")
+
+
+def _append(con, table: str, select: str, params: dict, formatted, profile, names, batch: int) -> None:
+    _stage(con, select, params, formatted, profile)
+    have = [c for c in _table_columns(con, table) if c[0] != "_batch"]
+    incoming = _table_columns_temp(con, names)
+    if have != incoming:
+        raise DatasetError([f"the file's columns ({_describe(incoming)}) differ from the dataset's "
+                            f"({_describe(have)}); load it with \"mode\": \"replace\" or fix the file"])
+    keep = ", ".join(_quote(n) for n in names)
+    con.execute(f"INSERT INTO {_quote(table)} SELECT {keep}, {int(batch)} FROM _incoming")
+    con.execute("DROP TABLE _incoming")
+
+
+def _stage_and_apply(con, select, params, formatted, profile, names, actor, original, file_name, sha) -> LoadReport:
     table, exists = profile.name, bool(_table_columns(con, profile.name))
     rows_before = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] if exists else 0
     batch = con.execute("SELECT nextval('_dataset_batch_ids')").fetchone()[0]
-    if exists and profile.mode == "append":
-        have = [c for c in _table_columns(con, table) if c[0] != "_batch"]
-        incoming = _table_columns_temp(con, names)
-        if have != incoming:
-            raise DatasetError([f"the file's columns ({_describe(incoming)}) differ from the dataset's "
-                                f"({_describe(have)}); load it with \"mode\": \"replace\" or fix the file"])
-        con.execute(f"INSERT INTO {_quote(table)} SELECT {keep}, {int(batch)} FROM _incoming")
+    mode = profile.mode if exists else "replace"
+    if mode == "append":
+        _append(con, table, select, params, formatted, profile, names, batch)
+        rows = con.execute(f"SELECT count(*) FROM {_quote(table)} WHERE _batch = ?", [batch]).fetchone()[0]
     else:
         if exists:
             con.execute(f"DROP TABLE IF EXISTS {_quote('_prev_' + table)}")
             con.execute(f"ALTER TABLE {_quote(table)} RENAME TO {_quote('_prev_' + table)}")
-        con.execute(f"CREATE TABLE {_quote(table)} AS SELECT {keep}, {int(batch)} AS _batch FROM _incoming")
-    con.execute("DROP TABLE _incoming")
+        _replace(con, table, select, params, formatted, profile, names, batch)
+        rows = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+    if rows == 0:
+        raise DatasetError(["the file has a header but no rows of data"])
     con.execute("""INSERT INTO _dataset_batches (id, dataset, mode, file_name, file_size, sha256, rows_loaded,
                    rows_before, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [batch, table, profile.mode if exists else "replace", file_name, original.stat().st_size,
-                 _sha256(original), rows, rows_before, actor])
+                [batch, table, mode, file_name, original.stat().st_size, sha.result(), rows, rows_before, actor])
     con.execute("""INSERT INTO _datasets (name, profile, created_by) VALUES (?, ?, ?)
                    ON CONFLICT (name) DO UPDATE SET profile = excluded.profile, updated_at = current_localtimestamp()""",
                 [table, json.dumps(profile.document), actor])
     columns = [{"name": n, "type": t} for n, t in _table_columns(con, table) if n != "_batch"]
     text_dates = [c["name"] for c in columns if c["type"] == "VARCHAR" and _looks_like_dates(con, table, c["name"])]
-    return LoadReport(table, profile.mode if exists else "replace", batch, rows, rows_before, columns, text_dates)
+    return LoadReport(table, mode, batch, rows, rows_before, columns, text_dates)
 
 
 def _table_columns_temp(con, names: list[str]) -> list[tuple[str, str]]:
