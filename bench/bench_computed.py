@@ -185,6 +185,20 @@ def _peak_mb(way: str, folder: Path, csv: Path) -> tuple[float, float]:
     return peak, peak - before
 
 
+def _check_same(folder: Path) -> None:
+    """Both ways computed the same numbers (per KPI: rows, and the sum of values rounded)."""
+    def summary(name: str):
+        store = Warehouse(folder / f"{name}.duckdb")
+        try:
+            return store.query("SELECT kpi_id, count(*), round(sum(value), 6) FROM observations "
+                               "GROUP BY 1 ORDER BY 1").rows
+        finally:
+            store.close()
+    ours_, theirs = summary("ours0"), summary("pandas0")
+    assert ours_ == theirs, f"the two ways disagree: {ours_} vs {theirs}"
+    print(f"  both ways computed the same {sum(r[1] for r in ours_):,} values")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -192,6 +206,7 @@ def main() -> None:
         prepare(folder, csv)
         print(f"{ROWS:,} requests, {csv.stat().st_size / 1e6:.0f} MB, {len(KPIS)} KPIs; medians of {ROUNDS} runs")
         times = {way: _median(way, folder, csv) for way in WAYS}
+        _check_same(folder)
         peaks = {way: _peak_mb(way, folder, csv) for way in ("ours", "pandas")}
     print(f"  CityStat load + recompute          {times['ours']:6.2f} s   peak {peaks['ours'][0]:6.0f} MB "
           f"(+{peaks['ours'][1]:.0f} MB for the work)")
