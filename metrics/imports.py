@@ -250,6 +250,7 @@ class _Kpi:
     unit: str | None = None
     create: dict[str, Any] | None = None
     update: dict[str, Any] = field(default_factory=dict)
+    computed: bool = False         # its values come from its SQL definition, not from files
 
 
 def _field(profile: Profile, name: str, raw: Any) -> Any:
@@ -267,6 +268,7 @@ def _resolve_kpis(ws, profile: Profile, scope: Scope, warehouse: Warehouse) -> d
                      if n != "kpi_id" and n in profile.columns)
     rows = ws.execute(f"SELECT coalesce(f_kpi_id, f_kpi_name) AS key{fields} FROM shaped GROUP BY ALL").dicts()
     existing = {k["id"]: k for k in ws.execute("SELECT * FROM kpis").dicts()}
+    computed = {r["kpi_id"] for r in ws.execute("SELECT DISTINCT kpi_id FROM kpi_definitions").dicts()}
     departments = ws.execute("SELECT id, name FROM departments").dicts()
     by_department = {d["id"]: d["id"] for d in departments} | {d["name"].lower(): d["id"] for d in departments}
     goals = {g["id"]: g for g in ws.execute("SELECT id, title FROM goals").dicts()}
@@ -279,7 +281,7 @@ def _resolve_kpis(ws, profile: Profile, scope: Scope, warehouse: Warehouse) -> d
         given_id = key.strip() if "kpi_id" in profile.columns else None
         # Ids appear in addresses (/kpi/<id>): keep a city's own codes (AM01), make the rest slugs.
         kpi_id = given_id if given_id and _SAFE_ID.match(given_id) else slug(given_id or row.get("kpi_name") or key)
-        item = _Kpi(key=key, kpi_id=kpi_id)
+        item = _Kpi(key=key, kpi_id=kpi_id, computed=kpi_id in computed)
         resolved[key] = item
         values = {n: _field(profile, n, row.get(n)) for n in KPI_FIELDS if n != "kpi_id"}
         current = existing.get(kpi_id)
@@ -399,8 +401,9 @@ def _maps(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: FiscalCalendar,
     ids = sorted({k.kpi_id for k in kpis.values()})
     number = {kpi_id: n for n, kpi_id in enumerate(ids)}
     _table(ws, "kpi_map", "kpi_key VARCHAR, kpi_id VARCHAR, kpi_number INTEGER, frequency VARCHAR, unit VARCHAR, "
-           "error VARCHAR, error_column VARCHAR",
-           [(k.key, k.kpi_id, number[k.kpi_id], k.frequency, k.unit, k.error, k.error_column) for k in kpis.values()])
+           "error VARCHAR, error_column VARCHAR, computed BOOLEAN",
+           [(k.key, k.kpi_id, number[k.kpi_id], k.frequency, k.unit, k.error, k.error_column, k.computed)
+            for k in kpis.values()])
     periods = _resolve_periods(ws, kpis, profile, calendar)
     starts = {start: n for n, start in enumerate(sorted({p[1] for p in periods if p[1] is not None}))}
     _table(ws, "period_map", "lookup VARCHAR, period_start DATE, period_number INTEGER, period_frequency VARCHAR, "
@@ -488,7 +491,8 @@ def _parsed_view(ws, profile: Profile, filled: set[str]) -> None:
     ws.execute(f"""CREATE OR REPLACE TEMP VIEW parsed AS
         SELECT s._line, s.v_period, k.kpi_id, k.frequency, k.unit, k.error AS kpi_error, k.error_column AS kpi_column,
                coalesce(s.f_kpi_id, s.f_kpi_name) AS kpi_key, p.period_start, p.period_frequency,
-               p.error AS period_error, k.kpi_number, p.period_number, {breakdown}, {note} AS note, {values}
+               p.error AS period_error, k.kpi_number, p.period_number, k.computed, {breakdown}, {note} AS note,
+               {values}
         FROM shaped s
         LEFT JOIN kpi_map k ON k.kpi_key = coalesce(s.f_kpi_id, s.f_kpi_name)
         LEFT JOIN period_map p ON p.lookup = k.frequency || ':' || s.v_period""")
@@ -520,6 +524,12 @@ def _checks(profile: Profile, filled: set[str]) -> list[tuple[str, str, str, str
                        column, f"v_{name}", "'not a number'"))
         checks.append((f"n_{name} IS NOT NULL AND contains(v_{name}, '%') AND unit <> 'percent' AND kpi_error IS NULL",
                        column, f"v_{name}", "'has a % sign but the KPI''s unit is ' || unit"))
+    if {"value", "numerator"} & filled:
+        column = _literal(profile.columns["value"].column if "value" in profile.columns else "value")
+        checks.append(("computed AND kpi_error IS NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)",
+                       column, "coalesce(v_value, v_numerator)",
+                       "'the KPI is computed from raw data by its SQL definition: its values come from there, "
+                       "not from files (its targets can be imported)'"))
     if {"target_low", "target_high"} <= filled:
         checks.append(("n_target_low > n_target_high", "'target_low'", "v_target_low || ' > ' || v_target_high",
                        "'the low end of the target range is above the high end'"))

@@ -371,3 +371,20 @@ def test_baltimore_performance_plan(tmp_path):
     reasons = {e["reason"].split(" on line")[0].split(" but")[0] for e in report.errors}
     assert "not a number" in reasons and report.skipped > 0
     store.close()
+
+
+# -- computed KPIs ----------------------------------------------------------------------------------
+def test_a_computed_kpis_values_are_refused_but_its_targets_load(store, tmp_path):
+    """Its values come from its SQL definition over raw data: an import must not write
+    values the next recompute would silently replace."""
+    kpi = store.query("SELECT id FROM kpis WHERE frequency = 'monthly' ORDER BY id LIMIT 1").scalar()
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO kpi_definitions (kpi_id, version, sql, datasets, output, created_by) "
+                   "VALUES (?, 1, 'SELECT 1', ['requests'], ['period', 'value'], 'tests')", [kpi])
+    before = _contents(store)
+    report = _run(store, _csv(tmp_path, f"kpi,period,value\n{kpi},2026-10,5\n"))
+    assert not report.committed and report.errors[0]["reason"].startswith("the KPI is computed from raw data")
+    assert _contents(store) == before
+    targets = {"shape": "long", "columns": {"kpi_id": "kpi", "period": "period", "target": "target"}}
+    loaded = _run(store, _csv(tmp_path, f"kpi,period,target\n{kpi},FY2027,7\n", name="t.csv"), targets)
+    assert loaded.committed and loaded.targets == 1
