@@ -135,7 +135,8 @@ def kpi_targets(warehouse: Warehouse, kpi_id: str) -> list[dict[str, Any]]:
 def kpi_observations(warehouse: Warehouse, calendar: FiscalCalendar, kpi_id: str, as_of) -> list[dict[str, Any]]:
     """Every value of a KPI for periods ended by `as_of`, totals and breakdowns, in order."""
     return warehouse.query(f"""
-        SELECT o.period_start, o.dimension, o.member, o.value, o.numerator, o.denominator, o.note
+        SELECT o.period_start, o.dimension, o.member, o.value, o.numerator, o.denominator, o.note,
+               o.batch_id, o.definition_version, o.raw_batch
         FROM observations o JOIN kpis k ON k.id = o.kpi_id
         WHERE o.kpi_id = $kpi_id AND {sql.period_end('k.frequency', 'o.period_start')} <= $as_of
         ORDER BY o.period_start, o.dimension, o.member

@@ -102,3 +102,36 @@ def test_anonymous_callers_see_published_kpis_only(anonymous, client):
     assert anonymous.get(f"/api/v1/kpis/{hidden}").status_code == 404
     assert client.get(f"/api/v1/kpis/{hidden}").status_code == 200
     assert all(g["kpi_total"] > 0 for g in anonymous.get("/api/v1/goals").get_json())
+
+
+def test_a_computed_kpi_shows_its_definition_and_the_lineage_of_its_values(make_app, tmp_path):
+    from metrics import computed, datasets
+    from metrics.datasets import DatasetProfile
+    from tests.helpers import sign_in
+    from web import accounts
+    from web.services import EXTENSION
+
+    server = make_app()
+    services = server.extensions[EXTENSION]
+    services.prepare(seed_demo=False)
+    csv = tmp_path / "requests.csv"
+    csv.write_text("id,opened\n1,2026-01-05\n2,2026-01-20\n3,2026-02-03\n")
+    with services.sandbox.loading() as con:
+        batch = datasets.load(con, csv, DatasetProfile.parse(
+            {"name": "requests", "columns": {"opened": {"type": "date", "format": "%Y-%m-%d"}}}),
+            actor="tests", workdir=tmp_path).batch_id
+    with services.warehouse.transaction() as tx:
+        tx.execute("INSERT INTO kpis (id, name, unit, direction, frequency, aggregation) "
+                   "VALUES ('requests-opened', 'Requests opened', 'count', 'neutral', 'monthly', 'sum')")
+    sql = "SELECT date_trunc('month', opened) AS period, count(*) AS value FROM requests GROUP BY 1"
+    computed.save_definition(services.warehouse, services.sandbox, services.calendar, "requests-opened", sql,
+                             actor="tests")
+    with server.app_context():
+        accounts.create_user(services, "ana", password="River trail at dawn, bench 9", role="viewer",
+                             departments=[], display_name="Ana", actor="tests")
+    client = server.test_client()
+    sign_in(client, "ana", "River trail at dawn, bench 9")
+    body = client.get("/api/v1/kpis/requests-opened?as_of=2026-11-26").get_json()
+    assert body["sql"] == sql and body["definition"]["version"] == 1 and body["definition"]["datasets"] == ["requests"]
+    assert [(o["period"], o["value"], o["definition_version"], o["raw_batch"], o["import_batch"])
+            for o in body["observations"]] == [("2026-01", 2, 1, batch, None), ("2026-02", 1, 1, batch, None)]

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from flask import jsonify, request, url_for
 
-from metrics import catalog, forecast, status
+from metrics import computed, catalog, forecast, status
 from metrics.periods import Period, PeriodError, parse_date
 from web.api import api, error_response
 from web.auth import current_scope
@@ -126,8 +126,16 @@ def get_kpi(kpi_id: str):
     body["observations"] = [{"period": services.calendar.label(Period(row["frequency"], o["period_start"])),
                              "dimension": o["dimension"] or None, "member": o["member"] or None,
                              "value": o["value"], "numerator": o["numerator"], "denominator": o["denominator"],
-                             "note": o["note"]}
+                             "note": o["note"],
+                             # lineage: the import batch, or the definition version and raw batch
+                             "import_batch": o["batch_id"], "definition_version": o["definition_version"],
+                             "raw_batch": o["raw_batch"]}
                             for o in catalog.kpi_observations(services.warehouse, services.calendar, kpi_id, as_of)]
+    current = computed.definition(services.warehouse, kpi_id)
+    body["sql"] = current["sql"] if current else None
+    body["definition"] = ({"version": current["version"], "datasets": list(current["datasets"]),
+                           "saved_by": current["created_by"],
+                           "saved_at": current["created_at"].isoformat(timespec="seconds")} if current else None)
     return jsonify(body)
 
 
