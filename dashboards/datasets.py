@@ -69,7 +69,9 @@ def _load_card():
 
 def layout(**_query):
     return html.Div([
-        html.Div([html.H1(_("datasets.title")), html.P(_("datasets.lede"), className="lede")], className="page-head"),
+        html.Div([html.H1(_("datasets.title")), html.P(_("datasets.lede"), className="lede"),
+                  dcc.Link(_("datasets.define_kpi"), href="/kpi-new", className="button")
+                  if current_scope().allows("analyst") else None], className="page-head"),
         *[dcc.Store(id=P + name) for name in ("limit", "loaded", "reverted", "pending")],
         dcc.ConfirmDialog(id=P + "confirm", message=""),
         html.Section([

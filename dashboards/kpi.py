@@ -17,7 +17,7 @@ from dashboards.components import (department_name, direction_text, frequency_te
                                    period_text, target_text, value_text)
 from dashboards.figures import chart_summary, target_vs_actual
 from dashboards.kpi_breakdown import breakdown_section, has_breakdown
-from dashboards.kpi_headline import headline
+from dashboards.kpi_headline import computed_note, headline
 from i18n import _, current_language, format_day, localized, translate
 from metrics import catalog, forecast, series, status
 from metrics.periods import Period, PeriodError
@@ -319,6 +319,7 @@ def layout(kpi_id: str | None = None, **_query):
         html.Div([
             html.H1(kpi_name(kpi, language)),
             html.P([department_name(kpi, language), " · ", goal_title(kpi, language)], className="lede"),
+            computed_note(kpi, language, services),
         ], className="page-head"),
         dcc.Store(id="kpi-id", data=kpi["id"]),
         dcc.Store(id="kpi-comment-saved", data=0),

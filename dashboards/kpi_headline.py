@@ -4,11 +4,13 @@ judgement comes from metrics.status and metrics.forecast; these tiles only say i
 icons and words, never colour alone."""
 from __future__ import annotations
 
-from dash import html
+from dash import dcc, html
 
 from dashboards.components import (direction_text, frequency_text, period_text, stale_badge, status_badge,
                                    target_text, trend_marker, value_text)
 from i18n import _, format_day, format_value, translate
+from web.auth import current_scope
+from web.kpi_definitions import lineage, may_edit
 
 LIKELIHOOD_ICONS = {"likely": "✔", "uncertain": "?", "unlikely": "✖"}   # with the word, never alone
 
@@ -74,3 +76,24 @@ def headline(kpi, evaluation, prediction, language, services):
         _forecast_tile(kpi, prediction, language, services),
         tile(_("kpi.tile_direction"), direction_text(kpi, language), frequency_text(kpi, language)),
     ], className="tiles kpi-tiles")
+
+
+def computed_note(kpi, language, services):
+    """For a computed KPI, where its values come from; and the way to its definition for
+    those who may change it. None when there is nothing to say to this person."""
+    found = lineage(services, kpi["id"])
+    editable = may_edit(current_scope(), kpi)
+    if found is None and not editable:
+        return None
+    parts = []
+    if found is not None:
+        parts.append(_("definition.lineage", datasets=", ".join(found["datasets"]), version=found["version"],
+                       who=found["created_by"], date=format_day(found["created_at"].date(), language)))
+        if found["raw_batch"] is not None:
+            parts += [" ", _("definition.lineage_batch", batch=found["raw_batch"])]
+    if editable:
+        parts += [" " if parts else None,
+                  dcc.Link(_("definition.link" if found else "definition.link_new"),
+                           href=f"/kpi/{kpi['id']}/definition",
+                           id="kpi-definition-link")]
+    return html.P(parts, className="muted small kpi-lineage", id="kpi-lineage")

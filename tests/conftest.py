@@ -98,3 +98,12 @@ def client_as(demo_app):
 def client(client_as):
     """A signed-in viewer: reads everything internal, changes nothing."""
     return client_as("viewer")
+
+
+def forget_kpis(services, pattern: str) -> None:
+    """Remove the KPIs a test created in the shared demo app (ids LIKE `pattern`), with their
+    values, targets and definitions, so later tests see the demo city as seeded."""
+    with services.warehouse.transaction() as tx:
+        for table, column in (("observations", "kpi_id"), ("targets", "kpi_id"), ("kpi_definitions", "kpi_id"),
+                              ("kpis", "id")):
+            tx.execute(f"DELETE FROM {table} WHERE {column} LIKE ?", [pattern])

@@ -91,6 +91,14 @@ EXPECTED = {
     "callback ..datasets-report.children...datasets-loaded.data..": "analyst",
     "callback ..datasets-confirm.displayed...datasets-confirm.message...datasets-pending.data..": "analyst",
     "callback ..datasets-revert-message.children...datasets-reverted.data..": "analyst",
+    # Analysts write KPIs of their own departments only; web.kpi_definitions checks which.
+    "route POST /api/v1/kpis": "analyst",
+    "route PUT /api/v1/kpis/<kpi_id>": "analyst",
+    "page /kpi/<kpi_id>/definition": "analyst",
+    "page /kpi-new": "analyst",
+    "callback kpi-def-result.children": "analyst",
+    "callback ..kpi-def-message.children...kpi-def-history.children..": "analyst",
+    "callback ..kpi-new-message.children...kpi-new-go.href..": "analyst",
 }
 
 
@@ -116,10 +124,11 @@ def _scope(person) -> Scope:
 
 
 def _fill(template: str, kpi) -> str:
-    # Meeting ids that exist nowhere: access is decided before the meeting is looked up,
-    # and a real packet would be rendered (a browser started) once per route and role.
+    # Numeric ids (meetings, loads, action items) that exist nowhere: access is decided
+    # before the record is looked up; a real one would be changed by the probe (a load
+    # reverted) or rendered (a packet, a browser started) once per route and role.
     return re.sub(r"<[^>]+>", lambda m: kpi["id"] if "kpi" in m.group(0) else
-                  "987654" if "meeting_id" in m.group(0) else "1", template)
+                  "987654" if m.group(0).startswith("<int:") else "1", template)
 
 
 def _pages():

@@ -1,0 +1,88 @@
+"""A new computed KPI: its id, name, department (an analyst's own), goal and how it is
+measured; once created, the definition editor opens to give it its SQL. The checks and
+the audit are web.kpi_definitions.create_kpi's, as for POST /api/v1/kpis."""
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboards.meeting_parts import clicked, department_options, dropdown_labels, field
+from i18n import _, current_language, localized, translate
+from metrics import catalog
+from metrics.schema import AGGREGATIONS, DIRECTIONS, FREQUENCIES, UNITS
+from web.auth import current_scope
+from web.kpi_definitions import KpiWriteError, create_kpi
+from web.rules import callback
+from web.services import current_services
+
+P = "kpi-new-"
+
+
+def _title() -> str:
+    return _("kpi_new.title") + " · CityStat"
+
+
+dash.register_page(__name__, path="/kpi-new", title=_title, order=41, access="analyst")
+
+
+def _choice(name: str, options: list[dict], value, language: str) -> dcc.Dropdown:
+    return dcc.Dropdown(id=P + name, options=options, value=value, clearable=False, searchable=True,
+                        labels=dropdown_labels(language))
+
+
+def layout(**_query):
+    language, services, scope = current_language(), current_services(), current_scope()
+    departments = department_options(services, language, None if scope.all_departments else sorted(scope.departments))
+    goals = [{"label": localized(g, "title", language) or g["id"], "value": g["id"]}
+             for g in catalog.list_goals(services.warehouse)]
+
+    def options(prefix: str, values) -> list[dict]:
+        return [{"label": translate(f"{prefix}.{v}", language), "value": v} for v in values]
+    return html.Div([
+        html.Div([html.H1(_("kpi_new.title")), html.P(_("kpi_new.lede"), className="lede")], className="page-head"),
+        html.Section([
+            html.Div([
+                field(_("kpi_new.field_id"), dcc.Input(id=P + "id", type="text", maxLength=128, className="text-input",
+                                                       placeholder="requests-311-volume"),
+                      hint=_("kpi_new.id_hint")),
+                field(_("kpi_new.field_name"), dcc.Input(id=P + "name", type="text", maxLength=200,
+                                                         className="text-input"), wide=True),
+                field(_("kpi_new.field_department"),
+                      _choice("department", departments, departments[0]["value"] if departments else None, language)),
+                field(_("kpi_new.field_goal"), dcc.Dropdown(id=P + "goal", options=goals, value=None, clearable=True,
+                                                            labels=dropdown_labels(language))),
+                field(_("kpi_new.field_unit"), _choice("unit", options("kpi_new.unit", UNITS), "count", language)),
+                field(_("kpi_new.field_direction"),
+                      _choice("direction", options("direction", DIRECTIONS), "neutral", language)),
+                field(_("kpi_new.field_frequency"),
+                      _choice("frequency", options("frequency", FREQUENCIES), "monthly", language)),
+                field(_("kpi_new.field_aggregation"),
+                      _choice("aggregation", options("aggregation", AGGREGATIONS), "sum", language)),
+            ], className="form-grid"),
+            html.Button(_("kpi_new.create"), id=P + "create", n_clicks=0, type="button", className="button primary"),
+            html.Div(id=P + "message", className="form-message", **{"aria-live": "polite"}),
+            dcc.Location(id=P + "go", refresh="callback-nav"),
+        ], className="card"),
+    ])
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    @callback(app, "analyst", Output(P + "message", "children"), Output(P + "go", "href"),
+              Input(P + "create", "n_clicks"), State(P + "id", "value"), State(P + "name", "value"),
+              State(P + "department", "value"), State(P + "goal", "value"), State(P + "unit", "value"),
+              State(P + "direction", "value"), State(P + "frequency", "value"), State(P + "aggregation", "value"),
+              prevent_initial_call=True)
+    def create(clicks, kpi_id, name, department, goal, unit, direction, frequency, aggregation):
+        # create_kpi checks every value and whether this person may write for the department.
+        if not clicked(clicks):
+            raise PreventUpdate
+        body = {"id": kpi_id, "name": name, "department": department, "goal_id": goal, "unit": unit,
+                "direction": direction, "frequency": frequency, "aggregation": aggregation}
+        try:
+            created = create_kpi(current_services(), current_scope(), body)
+        except KpiWriteError as error:
+            return html.Div([html.P(error.message(current_language())),
+                             html.Ul([html.Li(p) for p in error.problems]) if error.problems else None],
+                            className="form-error", role="alert"), no_update
+        return no_update, f"/kpi/{created['id']}/definition"
