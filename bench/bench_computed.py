@@ -13,16 +13,13 @@ CREATE TABLE AS SELECT * FROM read_csv of the same file).
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from bench.timing import median_ms
+from bench.timing import child_peak_mb, median_ms
 from metrics import computed, datasets
 from metrics.datasets import DatasetProfile
 from metrics.periods import FiscalCalendar
@@ -172,19 +169,6 @@ def _median(way, folder: Path, csv: Path) -> float:
     return median_ms(lambda: WAYS[way](folder, csv, next(runs)), ROUNDS) / 1000
 
 
-def _peak_mb(way: str, folder: Path, csv: Path) -> tuple[float, float]:
-    """The child's peak resident memory, and what the work added over the libraries."""
-    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r});"
-            f"from pathlib import Path; from bench.bench_computed import WAYS;"
-            "status = lambda key: int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]);"
-            "before = status('VmRSS');"
-            f"WAYS[{way!r}](Path({str(folder)!r}), Path({str(csv)!r}), 99);"
-            "print(status('VmHWM'), before)")
-    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    peak, before = (int(n) / 1024 for n in result.stdout.strip().splitlines()[-1].split())
-    return peak, peak - before
-
-
 def _check_same(folder: Path) -> None:
     """Both ways computed the same numbers (per KPI: rows, and the sum of values rounded)."""
     def summary(name: str):
@@ -207,7 +191,7 @@ def main() -> None:
         print(f"{ROWS:,} requests, {csv.stat().st_size / 1e6:.0f} MB, {len(KPIS)} KPIs; medians of {ROUNDS} runs")
         times = {way: _median(way, folder, csv) for way in WAYS}
         _check_same(folder)
-        peaks = {way: _peak_mb(way, folder, csv) for way in ("ours", "pandas")}
+        peaks = {way: child_peak_mb("bench_computed", way, folder, csv) for way in ("ours", "pandas")}
     print(f"  CityStat load + recompute          {times['ours']:6.2f} s   peak {peaks['ours'][0]:6.0f} MB "
           f"(+{peaks['ours'][1]:.0f} MB for the work)")
     print(f"  pandas (pyarrow strings)           {times['pandas']:6.2f} s   peak {peaks['pandas'][0]:6.0f} MB "

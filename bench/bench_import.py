@@ -12,8 +12,6 @@ and how much of it the work added over the libraries every way loads alike.
 """
 from __future__ import annotations
 
-import subprocess
-import sys
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from bench.timing import median_ms
+from bench.timing import child_peak_mb, median_ms
 from metrics import imports
 from metrics.access import Scope
 from metrics.periods import FiscalCalendar
@@ -88,29 +86,13 @@ def _median(way, folder: Path, csv: Path) -> float:
     return median_ms(lambda: WAYS[way](folder, csv, next(runs)), ROUNDS) / 1000
 
 
-def _peak_mb(way: str, folder: Path, csv: Path) -> tuple[float, float]:
-    """The child's own peak resident memory (VmHWM, which, unlike ru_maxrss, starts afresh
-    at exec and so does not inherit this process's size), and how far that peak rose above
-    the child's size just before the work began (Python, numpy, pandas and DuckDB loaded:
-    the same for every way), i.e. what the import itself needed."""
-    code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r});"
-            f"from pathlib import Path; from bench.bench_import import WAYS;"
-            "status = lambda key: int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]);"
-            "before = status('VmRSS');"
-            f"WAYS[{way!r}](Path({str(folder)!r}), Path({str(csv)!r}), 99);"
-            "print(status('VmHWM'), before)")
-    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    peak, before = (int(n) / 1024 for n in result.stdout.strip().splitlines()[-1].split())
-    return peak, peak - before
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         csv = make_file(folder)
         print(f"{KPIS * DAYS:,} rows, {csv.stat().st_size / 1e6:.0f} MB; medians of {ROUNDS} runs")
         times = {way: _median(way, folder, csv) for way in WAYS}
-        peaks = {way: _peak_mb(way, folder, csv) for way in WAYS}
+        peaks = {way: child_peak_mb("bench_import", way, folder, csv) for way in WAYS}
     for way, label in (("ours", "CityStat import (validated)"), ("bare", "(a) bare CREATE TABLE AS read_csv"),
                        ("pandas", "(b) pandas read-validate-insert")):
         print(f"  {label:<38} {times[way]:6.2f} s   peak {peaks[way][0]:6.0f} MB (+{peaks[way][1]:.0f} MB for the work)")

@@ -294,7 +294,7 @@ def recompute(warehouse: Warehouse, sandbox: Sandbox, calendar: FiscalCalendar, 
     transaction. `raw_batch` is the load that triggered this, else each KPI's is the latest
     loaded batch of the datasets it reads. Raises ComputedError naming the first KPI whose
     definition fails; then nothing is written."""
-    current = warehouse.query(f"""
+    current = warehouse.query("""
         SELECT d.kpi_id, d.version, d.sql, d.output, d.datasets, k.frequency, k.breakdowns
         FROM kpi_definitions d JOIN kpis k ON k.id = d.kpi_id
         WHERE d.version = (SELECT max(version) FROM kpi_definitions l WHERE l.kpi_id = d.kpi_id)

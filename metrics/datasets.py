@@ -19,7 +19,6 @@ line, column and value, and changes nothing.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,8 +27,8 @@ from typing import Any
 
 # The profile's names, importable from here too: callers load and describe with this module.
 from metrics.dataset_profiles import (GUESSED_TYPES, MAX_COLUMNS, NAME, REPORT_ERRORS, TYPES,  # noqa: F401
-                                      ColumnSpec, DatasetError, DatasetProfile, plain_name)  # noqa: F401
-from metrics.sources import SourceError, as_utf8, detect_encoding
+                                      DatasetError, DatasetProfile, plain_name)
+from metrics.sources import SourceError, as_utf8, detect_encoding, file_sha256
 
 REGISTRY_SQL = """
 CREATE TABLE IF NOT EXISTS _datasets (
@@ -51,13 +50,6 @@ def _quote(identifier: str) -> str:
 def ensure_registry(con) -> None:
     con.execute(REGISTRY_SQL)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
@@ -169,7 +161,7 @@ def _load_text(con, text: Path, original: Path, profile: DatasetProfile, *, acto
                             f"the file's columns are {', '.join(names)}"])
     select, formatted = _read_sql(profile, headers, names)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        sha = pool.submit(_sha256, original)   # meanwhile: hashlib lets go of the GIL
+        sha = pool.submit(file_sha256, original)   # meanwhile: hashlib lets go of the GIL
         con.execute("BEGIN TRANSACTION")
         try:
             report = _stage_and_apply(con, select, params, formatted, profile, names, actor, original, file_name,

@@ -10,7 +10,6 @@ million-row file streams through DuckDB.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -24,7 +23,7 @@ from typing import Any
 from metrics.access import Scope
 from metrics.periods import FiscalCalendar, Period, PeriodError
 from metrics.profiles import CATEGORIES, KPI_FIELDS, Profile, ProfileError
-from metrics.sources import SourceError, Staged, stage_file
+from metrics.sources import SourceError, Staged, file_sha256, stage_file
 from metrics.warehouse import Warehouse
 
 REPORT_ERRORS = 1000
@@ -644,13 +643,6 @@ def _replaced(ws) -> int:
         USING (kpi_id, period_start, dimension, member)""").scalar()
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
 
 def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profile: Profile, scope: Scope, *,
                dry_run: bool = False, file_name: str | None = None, profile_name: str | None = None,
@@ -659,7 +651,7 @@ def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profi
     transaction when no row is rejected (or the profile says "on_error": "skip")."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The batch records the file's hash: computed meanwhile (hashlib lets go of the GIL).
-        sha = None if dry_run else pool.submit(_sha256, path)
+        sha = None if dry_run else pool.submit(file_sha256, path)
         with warehouse.workspace() as ws:
             # A bulk insert buffers five row groups before writing them (50 MB more at the
             # peak of a million-row import); one at a time writes as fast. This cursor only.

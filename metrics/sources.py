@@ -10,6 +10,7 @@ validation can happen set-wise in SQL.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import csv
 import os
 import re
@@ -62,6 +63,15 @@ class Staged:
 def is_xlsx(path: Path) -> bool:
     with open(path, "rb") as handle:
         return handle.read(4) == b"PK\x03\x04"
+
+
+def file_sha256(path: Path) -> str:
+    """The file's SHA-256, read in 1 MB pieces (hashlib lets go of the GIL meanwhile)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 # -- encodings ---------------------------------------------------------------------------------
