@@ -91,3 +91,19 @@ def trend_marker(trend: str, change: float | None, language: str) -> html.Span:
 
 def stale_badge(stale: bool, language: str):
     return html.Span(translate("status.stale", language), className="badge badge-stale") if stale else None
+
+
+def pressed_index(clicks) -> int | None:
+    """For a callback on a pattern of buttons ({"type": ..., "index": n}), the index of the
+    one a person really pressed, or None: the browser may send anything, and a button that
+    merely appeared (a list re-rendered) fires the callback with no click."""
+    from dash import ctx
+
+    chosen = ctx.triggered_id
+    if not isinstance(chosen, dict) or not isinstance(chosen.get("index"), int) or not isinstance(clicks, list):
+        return None
+    pressed = next((c for c, item in zip(clicks, ctx.inputs_list[0])
+                    if isinstance(item, dict) and item.get("id") == chosen), None)
+    if not isinstance(pressed, int) or isinstance(pressed, bool) or pressed < 1:
+        return None
+    return chosen["index"]

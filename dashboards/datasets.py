@@ -22,6 +22,7 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 
 from dashboards import dataset_parts as parts
+from dashboards.components import pressed_index
 from dashboards.import_parts import message, problems
 from dashboards.import_steps import limit_bytes, megabytes
 from i18n import _, current_language, format_number
@@ -228,14 +229,10 @@ def register_callbacks(app: dash.Dash) -> None:
               Input({"type": P + "revert", "index": ALL}, "n_clicks"), prevent_initial_call=True)
     def ask(clicks):
         scope = _analyst()
-        chosen = ctx.triggered_id
-        if not isinstance(chosen, dict) or not isinstance(chosen.get("index"), int) or not isinstance(clicks, list):
+        index = pressed_index(clicks)
+        if index is None:
             raise PreventUpdate
-        pressed = next((c for c, item in zip(clicks, ctx.inputs_list[0])
-                        if isinstance(item, dict) and item.get("id") == chosen), None)
-        if not isinstance(pressed, int) or pressed < 1:
-            raise PreventUpdate
-        batch = datasets.find_batch(current_services(), chosen["index"])
+        batch = datasets.find_batch(current_services(), index)
         if batch is None or not datasets.may_revert(scope, batch):
             raise PreventUpdate
         return True, _("datasets.confirm", batch=batch["id"], file=batch["file_name"] or "–",

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import dash
 from babel.dates import format_date, format_time
-from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboards.components import pressed_index
 from i18n import LOCALES, _, current_language, format_number
 from metrics import imports
 from metrics.imports import ImportError_
@@ -145,14 +146,10 @@ def register_callbacks(app: dash.Dash) -> None:
     def ask(clicks):
         if not current_scope().allows("analyst"):
             raise PreventUpdate
-        chosen = ctx.triggered_id
-        if not isinstance(chosen, dict) or not isinstance(chosen.get("index"), int) or not isinstance(clicks, list):
+        index = pressed_index(clicks)
+        if index is None:
             raise PreventUpdate
-        pressed = next((c for c, item in zip(clicks, ctx.inputs_list[0])
-                        if isinstance(item, dict) and item.get("id") == chosen), None)
-        if not isinstance(pressed, int) or pressed < 1:
-            raise PreventUpdate
-        batch = imports.get_batch(current_services().warehouse, chosen["index"])
+        batch = imports.get_batch(current_services().warehouse, index)
         if batch is None:
             raise PreventUpdate
         return True, _("import_history.confirm", batch=batch["id"], file=batch["file_name"] or "–",
