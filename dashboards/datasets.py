@@ -24,7 +24,7 @@ from flask import current_app
 from dashboards import dataset_parts as parts
 from dashboards.components import pressed_index
 from dashboards.import_parts import message, problems
-from dashboards.import_steps import limit_bytes, megabytes
+from dashboards.import_steps import analyst, clicks, limit_bytes, megabytes
 from i18n import _, current_language, format_number
 from metrics.datasets import NAME, DatasetError
 from web import datasets, importing
@@ -99,21 +99,6 @@ def _viewer():
     return scope
 
 
-def _analyst():
-    scope = current_scope()
-    if not scope.allows("analyst"):
-        raise PreventUpdate
-    return scope
-
-
-def _clicks(value) -> int:
-    if value is None:
-        return 0
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise PreventUpdate
-    return value
-
-
 def _decode(contents, filename) -> tuple[bytes, str]:
     """The uploaded bytes and their name; ValueError(key) when they cannot be taken."""
     if not isinstance(contents, str) or not isinstance(filename, (str, type(None))):
@@ -134,7 +119,7 @@ def _decode(contents, filename) -> tuple[bytes, str]:
 
 def _load(contents, filename, profile_text, language: str):
     """Load the chosen file with the typed profile; the report, and the dataset to show."""
-    scope = _analyst()
+    scope = analyst()
     if contents is None:
         return message(_("datasets.no_file"), False), dash.no_update
     try:
@@ -219,17 +204,17 @@ def register_callbacks(app: dash.Dash) -> None:
     @callback(app, "analyst", Output(P + "report", "children"), Output(P + "loaded", "data"),
               Input(P + "load", "n_clicks"), State(P + "file", "contents"), State(P + "file", "filename"),
               State(P + "profile", "value"), prevent_initial_call=True)
-    def load(clicks, contents, filename, profile_text):
-        if not _clicks(clicks):
+    def load(pressed, contents, filename, profile_text):
+        if not clicks(pressed):
             raise PreventUpdate
         return _load(contents, filename, profile_text, current_language())
 
     @callback(app, "analyst", Output(P + "confirm", "displayed"), Output(P + "confirm", "message"),
               Output(P + "pending", "data"),
               Input({"type": P + "revert", "index": ALL}, "n_clicks"), prevent_initial_call=True)
-    def ask(clicks):
-        scope = _analyst()
-        index = pressed_index(clicks)
+    def ask(presses):
+        scope = analyst()
+        index = pressed_index(presses)
         if index is None:
             raise PreventUpdate
         batch = datasets.find_batch(current_services(), index)
@@ -241,8 +226,8 @@ def register_callbacks(app: dash.Dash) -> None:
     @callback(app, "analyst", Output(P + "revert-message", "children"), Output(P + "reverted", "data"),
               Input(P + "confirm", "submit_n_clicks"), State(P + "pending", "data"), prevent_initial_call=True)
     def revert(submitted, batch_id):
-        scope = _analyst()
-        if not _clicks(submitted) or not isinstance(batch_id, int) or isinstance(batch_id, bool) or batch_id < 1:
+        scope = analyst()
+        if not clicks(submitted) or not isinstance(batch_id, int) or isinstance(batch_id, bool) or batch_id < 1:
             raise PreventUpdate
         try:
             result = datasets.revert(current_services(), scope, batch_id)
