@@ -26,6 +26,7 @@ from web import api_imports, api_kpis, api_meetings  # noqa: F401  (add their ro
 from web import api_packets  # noqa: F401  (the packet and memo routes)
 from web import api_datasets  # noqa: F401  (the raw dataset routes)
 from web import api_kpi_write  # noqa: F401  (creating and changing KPIs, computed ones too)
+from web import api_catalog  # noqa: F401  (departments, publishing goals, observation exports)
 from web.api import api
 from web.auth import init_auth
 from web.dash_safety import init_validation_scrub

@@ -31,7 +31,7 @@ _STATUS_GAP = {"on": (0.01, 0.3), "risk": (-0.8, -0.2), "off": (-math.inf, -1.3)
 
 DEPARTMENT_COLUMNS = ["id", "name", "name_es", "name_pt", "head"]
 GOAL_COLUMNS = ["id", "title", "title_es", "title_pt", "description", "description_es", "description_pt",
-                "owner", "parent_id", "mayoral_priority", "sort_order"]
+                "owner", "parent_id", "mayoral_priority", "sort_order", "published"]
 KPI_COLUMNS = ["id", "name", "name_es", "name_pt", "description", "department_id", "goal_id", "unit",
                "unit_label", "direction", "frequency", "aggregation", "tolerance", "decimals", "owner",
                "data_source", "methodology", "lag_days", "published", "critical", "breakdowns"]
@@ -168,8 +168,16 @@ def _department_frame() -> pd.DataFrame:
 
 
 def _goal_frame() -> pd.DataFrame:
-    rows = [(g.id, *g.titles, *g.descriptions, g.owner, g.parent_id, g.mayoral_priority, g.sort_order)
-            for g in GOALS]
+    # A goal is published when the city published one of its KPIs, or one of its sub-goals'.
+    parents = {g.id: g.parent_id for g in GOALS}
+    published = set()
+    for spec in KPIS:
+        goal = spec.goal if spec.published else None
+        while goal is not None:
+            published.add(goal)
+            goal = parents.get(goal)
+    rows = [(g.id, *g.titles, *g.descriptions, g.owner, g.parent_id, g.mayoral_priority, g.sort_order,
+             g.id in published) for g in GOALS]
     return pd.DataFrame(rows, columns=GOAL_COLUMNS)
 
 

@@ -59,21 +59,36 @@ def get_meta(warehouse: Warehouse, key: str, default: str | None = None) -> str 
     return default if value is None else value
 
 
-def list_departments(warehouse: Warehouse) -> list[dict[str, Any]]:
-    return warehouse.query("SELECT id, name, name_es, name_pt, head FROM departments ORDER BY name").dicts()
+def list_departments(warehouse: Warehouse, *, published_only: bool = False) -> list[dict[str, Any]]:
+    """Departments with their count of live KPIs. With `published_only` (anonymous visitors),
+    only departments that have a published KPI, counting those alone."""
+    return warehouse.query("""
+        SELECT d.id, d.name, d.name_es, d.name_pt, d.head, count(k.id) AS kpi_count
+        FROM departments d
+        LEFT JOIN kpis k ON k.department_id = d.id AND NOT k.archived AND (NOT $published_only OR k.published)
+        GROUP BY ALL
+        HAVING NOT $published_only OR count(k.id) > 0
+        ORDER BY d.name
+    """, {"published_only": published_only}).dicts()
 
 
-def list_goals(warehouse: Warehouse) -> list[dict[str, Any]]:
-    """Goals that are not archived, mayoral priorities first, with their KPI counts."""
+def list_goals(warehouse: Warehouse, *, published_only: bool = False) -> list[dict[str, Any]]:
+    """Goals that are not archived, mayoral priorities first, with their KPI counts. With
+    `published_only`, only published goals; a parent that is not published is not named."""
     return warehouse.query("""
         SELECT g.id, g.title, g.title_es, g.title_pt, g.description, g.description_es,
-               g.description_pt, g.owner, g.parent_id, g.mayoral_priority, g.sort_order,
+               g.description_pt, g.owner,
+               CASE WHEN $published_only AND p.id IS NULL THEN NULL ELSE g.parent_id END AS parent_id,
+               g.mayoral_priority, g.sort_order, coalesce(g.published, FALSE) AS published,
                count(k.id) AS kpi_count
-        FROM goals g LEFT JOIN kpis k ON k.goal_id = g.id AND NOT k.archived
-        WHERE NOT g.archived
+        FROM goals g
+        LEFT JOIN goals p ON p.id = g.parent_id AND NOT p.archived
+                         AND (NOT $published_only OR coalesce(p.published, FALSE))
+        LEFT JOIN kpis k ON k.goal_id = g.id AND NOT k.archived AND (NOT $published_only OR k.published)
+        WHERE NOT g.archived AND (NOT $published_only OR coalesce(g.published, FALSE))
         GROUP BY ALL
         ORDER BY g.mayoral_priority DESC, g.sort_order, g.title
-    """).dicts()
+    """, {"published_only": published_only}).dicts()
 
 
 def kpi_summaries(warehouse: Warehouse, calendar: FiscalCalendar, *,

@@ -202,4 +202,10 @@ CREATE TABLE kpi_definitions (
 ALTER TABLE observations ADD COLUMN definition_version INTEGER;
 ALTER TABLE observations ADD COLUMN raw_batch INTEGER;
 """),
+    # Open data (issue #8): goals are published or not, like KPIs. (DuckDB cannot add a
+    # NOT NULL column; readers treat NULL as not published.)
+    (5, "published goals", """
+ALTER TABLE goals ADD COLUMN published BOOLEAN DEFAULT FALSE;
+UPDATE goals SET published = FALSE WHERE published IS NULL;
+"""),
 )

@@ -30,15 +30,20 @@ WITH dates AS (
     SELECT DISTINCT unnest(CAST($dates AS DATE[])) AS as_of
 ),
 k AS (
-    SELECT k.*, d.name AS department_name, d.name_es AS department_name_es, d.name_pt AS department_name_pt,
+    -- with $published_only (anonymous visitors), goals that are not published do not exist:
+    -- a published KPI under one shows no goal, and filtering by one finds nothing
+    SELECT k.* REPLACE (CASE WHEN $published_only AND g.id IS NULL THEN NULL ELSE k.goal_id END AS goal_id),
+           d.name AS department_name, d.name_es AS department_name_es, d.name_pt AS department_name_pt,
            g.title AS goal_title, g.title_es AS goal_title_es, g.title_pt AS goal_title_pt,
-           g.parent_id AS goal_parent_id
+           gp.id AS goal_parent_id
     FROM kpis k
     LEFT JOIN departments d ON d.id = k.department_id
-    LEFT JOIN goals g ON g.id = k.goal_id
+    LEFT JOIN goals g ON g.id = k.goal_id AND (NOT $published_only OR coalesce(g.published, FALSE))
+    LEFT JOIN goals gp ON gp.id = g.parent_id AND (NOT $published_only OR coalesce(gp.published, FALSE))
     WHERE NOT k.archived
       AND ($department IS NULL OR k.department_id = $department)
-      AND ($goal IS NULL OR k.goal_id = $goal OR g.parent_id = $goal)
+      AND ($goal IS NULL OR (k.goal_id = $goal AND (NOT $published_only OR g.id IS NOT NULL))
+           OR gp.id = $goal)
       AND ($kpi_id IS NULL OR k.id = $kpi_id)
       AND (NOT $published_only OR k.published)
 ),
@@ -213,11 +218,13 @@ def roll_up(statuses: Iterable[str]) -> dict[str, Any]:
 
 def goal_statuses(warehouse: Warehouse, calendar: FiscalCalendar, as_of: date,
                   kpis: list[dict[str, Any]] | None = None, *, published_only: bool = False) -> list[dict[str, Any]]:
-    """Goals with the roll-up of their KPIs, a parent goal including its sub-goals' KPIs."""
+    """Goals with the roll-up of their KPIs, a parent goal including its sub-goals' KPIs.
+    With `published_only`, only published goals, rolled up over the `kpis` given (which
+    must then be the published ones)."""
     from metrics.catalog import list_goals
 
     kpis = kpis if kpis is not None else kpi_statuses(warehouse, calendar, as_of, published_only=published_only)
-    goals = list_goals(warehouse)
+    goals = list_goals(warehouse, published_only=published_only)
     parents = {g["id"]: g["parent_id"] for g in goals}
     members: dict[str, list[str]] = {g["id"]: [] for g in goals}
     for kpi in kpis:

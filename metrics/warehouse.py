@@ -8,6 +8,7 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -92,6 +93,12 @@ class Transaction:
         return len(frame)
 
 
+# Every write stamps when the warehouse last changed, in the same transaction: the API's
+# Last-Modified comes from it, and caches key on the process's count of writes.
+_STAMP = ("INSERT OR REPLACE INTO meta (key, value) "
+          "VALUES ('data_changed_at', strftime(now() AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ'))")
+
+
 class Workspace(Transaction):
     """One cursor for a job of several steps: temp tables made on it stay visible to it.
     Reads run as they come; `write()` takes the writer's lock and one transaction."""
@@ -102,10 +109,12 @@ class Workspace(Transaction):
             self.cursor.execute("BEGIN TRANSACTION")
             try:
                 yield self
+                self.cursor.execute(_STAMP)
             except BaseException:
                 self.cursor.execute("ROLLBACK")
                 raise
             self.cursor.execute("COMMIT")
+            self._warehouse._changed()
 
 
 class Warehouse:
@@ -118,6 +127,23 @@ class Warehouse:
         self._connection = None
         self._open_lock = threading.Lock()
         self._write_lock = threading.RLock()
+        self._writes = 0
+
+    # -- what changed when -----------------------------------------------------------------
+    def _changed(self) -> None:
+        with self._open_lock:
+            self._writes += 1
+
+    @property
+    def generation(self) -> int:
+        """How many write transactions this process has committed: a cache key part that
+        moves whenever the numbers may have changed (one process owns the file)."""
+        return self._writes
+
+    def changed_at(self) -> datetime | None:
+        """When a write last committed (UTC), None for a warehouse never written to."""
+        raw = self.query("SELECT value FROM meta WHERE key = 'data_changed_at'").scalar()
+        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) if raw else None
 
     # -- lifecycle -----------------------------------------------------------------------
     def _connect(self):
@@ -209,7 +235,9 @@ class Warehouse:
             cursor.execute("BEGIN TRANSACTION")
             try:
                 yield Transaction(cursor, self)
+                cursor.execute(_STAMP)
             except BaseException:
                 cursor.execute("ROLLBACK")
                 raise
             cursor.execute("COMMIT")
+            self._changed()

@@ -12,6 +12,7 @@ from metrics import computed, catalog, forecast, status
 from metrics.periods import Period, PeriodError, parse_date
 from web.api import api, error_response
 from web.auth import current_scope
+from web.http_cache import conditional
 from web.rules import access
 from web.services import current_services
 
@@ -23,7 +24,8 @@ class BadRequest(ValueError):
     """A query parameter that cannot be used; the message says which and how to fix it."""
 
 
-def _as_of() -> date:
+def as_of_date() -> date:
+    """The request's `as_of` (default today); BadRequest says how to write it."""
     raw = request.args.get("as_of")
     if not raw:
         return date.today()
@@ -78,11 +80,12 @@ def _bad_request(error: BadRequest):
 
 @api.get("/kpis")
 @access("public")
+@conditional
 def list_kpis():
     """KPIs with status as of a date; filters department, goal, status; `limit`/`offset`
     pages, with a `Link: <...>; rel="next"` header and X-Total-Count."""
     services, scope = current_services(), current_scope()
-    as_of = _as_of()
+    as_of = as_of_date()
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in status.STATUSES:
         raise BadRequest(f"status must be one of {', '.join(status.STATUSES)}, got {wanted!r}")
@@ -105,10 +108,11 @@ def list_kpis():
 
 @api.get("/kpis/<kpi_id>")
 @access("public")
+@conditional
 def get_kpi(kpi_id: str):
     """One KPI: its definition, targets, observations (with breakdowns) and status fields."""
     services, scope = current_services(), current_scope()
-    as_of = _as_of()
+    as_of = as_of_date()
     rows = status.kpi_statuses(services.warehouse, services.calendar, as_of, kpi_id=kpi_id,
                                published_only=scope.published_only)
     if not rows:
@@ -134,21 +138,21 @@ def get_kpi(kpi_id: str):
     current = computed.definition(services.warehouse, kpi_id)
     body["sql"] = current["sql"] if current else None
     body["definition"] = ({"version": current["version"], "datasets": list(current["datasets"]),
-                           "saved_by": current["created_by"],
+                           "saved_by": None if scope.published_only else current["created_by"],
                            "saved_at": current["created_at"].isoformat(timespec="seconds")} if current else None)
     return jsonify(body)
 
 
 @api.get("/goals")
 @access("public")
+@conditional
 def list_goals():
     """Goals with their roll-up status and KPI counts by status."""
     services, scope = current_services(), current_scope()
-    as_of = _as_of()
+    as_of = as_of_date()
     kpis = status.kpi_statuses(services.warehouse, services.calendar, as_of, published_only=scope.published_only)
-    goals = status.goal_statuses(services.warehouse, services.calendar, as_of, kpis)
-    if scope.published_only:
-        goals = [g for g in goals if g["kpi_total"]]
-    fields = ("id", "title", "description", "owner", "parent_id", "mayoral_priority", "status", "score",
-              "counts", "kpi_total", "unscored")
+    goals = status.goal_statuses(services.warehouse, services.calendar, as_of, kpis,
+                                 published_only=scope.published_only)
+    fields = ("id", "title", "description", "owner", "parent_id", "mayoral_priority", "published", "status",
+              "score", "counts", "kpi_total", "unscored")
     return jsonify([{field: goal[field] for field in fields} for goal in goals])

@@ -1,0 +1,91 @@
+"""/api/v1 departments, publishing a goal, and a KPI's observations as CSV or XLSX (DESIGN
+§8, issue #8). Anonymous callers see what the city published and nothing else: an
+unpublished KPI's exports answer 404, as a KPI that does not exist does."""
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+from i18n import current_language, translate
+from metrics import catalog
+from web.api import api, error_response
+from web.api_kpis import as_of_date
+from web.auth import current_scope
+from web.exports import OBSERVATION_COLUMNS, XLSX_TYPE, csv_text, observation_rows, xlsx_bytes
+from web.http_cache import conditional, last_modified
+from web.publishing import PublishingError, set_published
+from web.rules import access
+from web.services import current_services
+
+GOAL_FIELDS = ("published",)   # what PUT /goals/<id> changes so far; issue #10 adds the rest
+
+
+@api.get("/departments")
+@access("public")
+@conditional
+def list_departments():
+    """Departments with their count of live KPIs (anonymous: those with published KPIs,
+    counting those)."""
+    rows = catalog.list_departments(current_services().warehouse, published_only=current_scope().published_only)
+    return jsonify([{key: row[key] for key in ("id", "name", "name_es", "name_pt", "head", "kpi_count")}
+                    for row in rows])
+
+
+@api.put("/goals/<goal_id>")
+@access("manager")
+def update_goal(goal_id: str):
+    """Change a goal: {"published": true|false} for now. 200 with the goal's id, title and
+    published flag."""
+    language = current_language()
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not body:
+        return error_response(400, translate("goal_write.bad_json", language))
+    unknown = sorted(set(body) - set(GOAL_FIELDS))
+    if unknown:
+        return error_response(400, translate("goal_write.fields", language, fields=", ".join(unknown)), unknown)
+    try:
+        result = set_published(current_services(), current_scope(), "goal", goal_id, body["published"])
+    except PublishingError as error:
+        return error_response(error.status, error.message(language), [error.key])
+    return jsonify({"id": result["id"], "title": result["title"], "published": result["published"],
+                    "changed": result["changed"]})
+
+
+def _visible_kpi(kpi_id: str):
+    services = current_services()
+    kpi = catalog.get_kpi(services.warehouse, services.calendar, kpi_id) if len(kpi_id) <= 128 else None
+    if kpi is None or (current_scope().published_only and not kpi["published"]):
+        return None
+    return kpi
+
+
+def _export(kpi_id: str, kind: str):
+    kpi = _visible_kpi(kpi_id)
+    if kpi is None:
+        return error_response(404, f"There is no KPI {kpi_id[:128]!r}.")
+    services = current_services()
+    rows = observation_rows(services, kpi, as_of_date())
+    name = f"{kpi['id']}-observations.{kind}"
+    if kind == "csv":
+        response = Response(csv_text(OBSERVATION_COLUMNS, rows), mimetype="text/csv")
+        response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    else:
+        body = xlsx_bytes(kpi["id"], OBSERVATION_COLUMNS, rows, modified=last_modified("as_of" in request.args))
+        response = Response(body, mimetype=XLSX_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@api.get("/kpis/<kpi_id>/observations.csv")
+@access("public")
+@conditional
+def kpi_observations_csv(kpi_id: str):
+    """A KPI's observations (totals and breakdowns) for periods ended by `as_of`, as CSV."""
+    return _export(kpi_id, "csv")
+
+
+@api.get("/kpis/<kpi_id>/observations.xlsx")
+@access("public")
+@conditional
+def kpi_observations_xlsx(kpi_id: str):
+    """The same as an XLSX workbook: numbers as numbers, text never run as a formula."""
+    return _export(kpi_id, "xlsx")
