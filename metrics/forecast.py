@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from functools import lru_cache
 from datetime import date
 from statistics import fmean, stdev
-from typing import Any
+from typing import Any, Callable
 
 from metrics import sql
 from metrics.periods import FiscalCalendar, Period
@@ -97,13 +98,16 @@ def _year_target(kpi: dict[str, Any], fy: Period, periods: list[Period], rows: l
 
 
 def forecast_one(kpi: dict[str, Any], calendar: FiscalCalendar, observations: dict[date, float],
-                 targets: list[dict]) -> dict[str, Any] | None:
-    """The year-end forecast of one KPI, from its city-wide values and its targets."""
+                 targets: list[dict], periods_in: Callable[[Period, str], list[Period]] | None = None
+                 ) -> dict[str, Any] | None:
+    """The year-end forecast of one KPI, from its city-wide values and its targets.
+    `periods_in` may stand in for calendar.periods_in (a memo shared over many KPIs)."""
+    periods_in = periods_in or calendar.periods_in
     if kpi.get("latest_period_start") is None or kpi["direction"] == "neutral":
         return None
     latest = Period(kpi["frequency"], kpi["latest_period_start"])
     fy = calendar.fiscal_year_of(latest)
-    periods = calendar.periods_in(fy, kpi["frequency"])
+    periods = periods_in(fy, kpi["frequency"])
     target = _year_target(kpi, fy, periods, targets)
     if target is None:
         return None
@@ -111,7 +115,7 @@ def forecast_one(kpi: dict[str, Any], calendar: FiscalCalendar, observations: di
     known = {index[d]: v for d, v in observations.items() if d in index and d <= latest.start}
     if not known:
         return None
-    last_fy = calendar.periods_in(fy - 1, kpi["frequency"])
+    last_fy = periods_in(fy - 1, kpi["frequency"])
     last_year = {i: observations[p.start] for i, p in enumerate(last_fy, start=1) if p.start in observations}
     method, estimate, error = _fit(known, last_year, len(periods))
     year = [known.get(i, estimate[i]) for i in range(1, len(periods) + 1)]
@@ -152,6 +156,7 @@ def forecasts(warehouse: Warehouse, calendar: FiscalCalendar, as_of: date,
     for row in warehouse.query(_TARGETS_SQL, {"kpi_ids": ids, "since": since}).dicts():
         targets[row["kpi_id"]].append(row)
     result = {k["id"]: None for k in kpis}
+    periods_in = lru_cache(maxsize=None)(calendar.periods_in)   # KPIs share a few fiscal years
     for kpi in live:
-        result[kpi["id"]] = forecast_one(kpi, calendar, values[kpi["id"]], targets[kpi["id"]])
+        result[kpi["id"]] = forecast_one(kpi, calendar, values[kpi["id"]], targets[kpi["id"]], periods_in)
     return result

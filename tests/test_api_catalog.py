@@ -225,3 +225,15 @@ def test_a_write_moves_last_modified_and_the_etag(anonymous, services, export_kp
 
 def test_signed_in_answers_are_private(client):
     assert "private" in client.get("/api/v1/goals").headers["Cache-Control"]
+
+
+def test_kept_answers_never_cross_from_staff_to_anonymous(anonymous, client, services):
+    hidden = services.warehouse.query("SELECT id FROM kpis WHERE NOT published AND NOT archived "
+                                      "ORDER BY id LIMIT 1").scalar()
+    for path in (f"/api/v1/kpis/{hidden}", "/api/v1/kpis?limit=1000", "/api/v1/goals", "/api/v1/departments",
+                 f"/api/v1/kpis/{hidden}/observations.csv"):
+        staff = client.get(path)
+        assert staff.status_code == 200
+        public = anonymous.get(path)
+        assert hidden not in public.get_data(as_text=True) or public.status_code == 404
+        assert public.headers.get("ETag") != staff.headers["ETag"]

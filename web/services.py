@@ -43,6 +43,12 @@ class Services:
         return Sandbox(self.config.sandbox_file, memory_limit=self.config.sandbox_memory)
 
     @cached_property
+    def answers(self) -> "AnswerMemo":
+        """Recent read answers of the API, keyed by everything that changes them."""
+        from web.http_cache import AnswerMemo
+        return AnswerMemo()
+
+    @cached_property
     def engine(self) -> Engine:
         return appdb.make_engine(self.config.database_url)
 
