@@ -195,6 +195,20 @@ def test_bearer_tokens_work_until_revoked_and_are_stored_hashed(app, services):
         assert token not in repr(event.details) and token[4:] not in repr(event.details)
 
 
+def test_a_bearer_token_wins_over_a_cookie_without_a_sign_in(app, services):
+    """A client that keeps cookies (requests.Session, a browser that saw /login) carries a
+    session holding only a CSRF token; its bearer token must still count."""
+    _person(services)
+    token, _ = accounts.create_token(services, "dana", "reporting script", actor="tests")
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    client.get("/login")   # the session now holds a CSRF token, and no one
+    assert client.get("/_dash-layout", headers=headers).status_code == 200
+    assert client.get("/api/v1/imports", headers=headers).status_code == 200
+    assert client.get("/_dash-layout", headers={"Authorization": "Bearer cst_wrong"}).status_code == 401
+    assert client.get("/_dash-layout").status_code == 401
+
+
 # -- the command line --------------------------------------------------------------------------------------
 def test_cli_creates_users_and_tokens(app, services):
     runner = app.test_cli_runner()

@@ -6,7 +6,7 @@ import hmac
 import secrets
 from datetime import timedelta
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import delete, func, select
 
@@ -72,13 +72,16 @@ def init_auth(server) -> None:
             return None
         return SessionUser(account)
 
-    @manager.request_loader
-    def _from_bearer(req):
-        header = req.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            return None
-        account = accounts.account_for_token(current_services(), header.removeprefix("Bearer ").strip())
-        return SessionUser(account) if account else None
+    @server.before_request
+    def _bearer_first():
+        """A request with a bearer token acts for the token's owner (or no one, when the
+        token is wrong), whatever cookie it also carries. Left to flask-login, a cookie
+        session without a sign-in (one that only holds a CSRF token) would make it treat
+        the request as anonymous before it ever looked at the token."""
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            account = accounts.account_for_token(current_services(), header.removeprefix("Bearer ").strip())
+            g._login_user = SessionUser(account) if account else manager.anonymous_user()
 
     server.register_blueprint(auth)
     server.jinja_env.globals.update(csrf_token=csrf_token)
