@@ -63,6 +63,8 @@ def post_import():
     if report.error_count and profile.on_error == "reject":
         body["error"] = (f"{report.rejected} row(s) were rejected, so nothing was imported; fix them or set "
                          "\"on_error\": \"skip\" in the profile.")
+        # Every API error carries "details" (DESIGN §8); here, the rejected rows as text.
+        body["details"] = [f"line {row['line']}, column {row['column']}: {row['reason']}" for row in report.errors]
         return jsonify(body), 422
     return jsonify(body), (201 if report.committed else 200)
 

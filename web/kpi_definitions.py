@@ -95,15 +95,17 @@ def _fields(services, body: Mapping[str, Any], *, creating: bool) -> dict[str, A
                 out[name] = body[name]
     if "department" in body or creating:
         departments = {d["id"] for d in catalog.list_departments(services.warehouse)}
-        if body.get("department") not in departments:
+        # A list or object is no department: checked as text first (it cannot be looked up in a set).
+        if not isinstance(body.get("department"), str) or body["department"] not in departments:
             problems.append(f'"department" must be one of {", ".join(sorted(departments))}; '
-                            f'got {body.get("department")!r}.')
+                            f'got {repr(body.get("department"))[:130]}.')
         else:
             out["department_id"] = body["department"]
     if "goal_id" in body and body["goal_id"] is not None:
         goals = {g["id"] for g in catalog.list_goals(services.warehouse)}
-        if body["goal_id"] not in goals:
-            problems.append(f'"goal_id" {body["goal_id"]!r} is not a goal; use one of {", ".join(sorted(goals))}.')
+        if not isinstance(body["goal_id"], str) or body["goal_id"] not in goals:
+            problems.append(f'"goal_id" {repr(body["goal_id"])[:130]} is not a goal; use one of '
+                            f'{", ".join(sorted(goals))}.')
         else:
             out["goal_id"] = body["goal_id"]
     elif "goal_id" in body:

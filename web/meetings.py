@@ -21,6 +21,9 @@ from web import audit
 from web.texts import MeetingError, clean_text, parse_day
 
 MIN_MINUTES, MAX_MINUTES = 15, 480
+# Days a meeting can be on: drafting its agenda looks back from its day (a month, a year),
+# which the calendar cannot do from year 1.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 MAX_ITEMS = 100
 EDITABLE = ("title", "date", "time", "duration_minutes", "location", "attendees", "notes", "status")
 
@@ -102,6 +105,9 @@ def _fields(services, given: dict[str, Any], current: Meeting | None) -> dict[st
     if current is None and given.get("date") in (None, ""):
         raise MeetingError("meeting.no_date")
     day = parse_day(given["date"], "meeting.bad_date") if "date" in given or current is None else None
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise MeetingError("meeting.date_range", value=day.isoformat(), low=FIRST_DAY.isoformat(),
+                           high=LAST_DAY.isoformat())
     if day is not None or "time" in given:
         day = day or current.starts_at.date()
         at = _time(given.get("time")) if "time" in given else (current.starts_at.time() if current else time(9))
