@@ -195,6 +195,10 @@ def test_bearer_tokens_work_until_revoked_and_are_stored_hashed(app, services):
         assert token not in repr(event.details) and token[4:] not in repr(event.details)
 
 
+def test_monitoring_may_probe_the_login_page_with_head(app):
+    assert app.test_client().head("/login").status_code == 200
+
+
 def test_a_bearer_token_wins_over_a_cookie_without_a_sign_in(app, services):
     """A client that keeps cookies (requests.Session, a browser that saw /login) carries a
     session holding only a CSRF token; its bearer token must still count."""

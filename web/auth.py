@@ -144,7 +144,7 @@ def _page(language: str, *, error: str | None = None, username: str = "", status
 @access("public")
 def login():
     language = current_language()
-    if request.method == "GET":
+    if request.method != "POST":   # GET, and HEAD from monitoring probes
         if current_account():
             return redirect(same_origin_path(request.args.get("next")))
         return _page(language)
