@@ -1,10 +1,11 @@
-# CityStat: `make run` serves the demo city, `make test` runs every test.
+# CityStat: `make run` serves the demo city (development server), `make serve` serves it
+# with waitress for production, `make test` runs every test.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PIP_QUIET := --quiet --disable-pip-version-check
 
-.PHONY: run test bench install install-dev seed clean
+.PHONY: run serve test bench install install-dev seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,10 @@ install-dev: $(VENV)/.installed-dev
 
 run: install
 	$(BIN)/python app.py
+
+# One process with CITYSTAT_THREADS threads: that process owns the DuckDB warehouse file.
+serve: install
+	$(BIN)/python -m web.production
 
 seed: install
 	$(BIN)/flask --app app seed-demo

@@ -33,6 +33,7 @@ from web.auth import init_auth
 from web.dash_safety import init_validation_scrub
 from web.errors import init_errors
 from web.guard import init_guard
+from web.public import public
 from web.rules import CALLBACK_RULES
 from web.services import EXTENSION, Services
 from web.site import site
@@ -64,6 +65,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     init_errors(server)
     server.register_blueprint(api)
     server.register_blueprint(site)
+    server.register_blueprint(public)   # the public site and the embeddable chart
 
     dash_app = dash.Dash(
         __name__, server=server, use_pages=True, pages_folder="dashboards",
@@ -117,11 +119,18 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def main() -> None:
+def ready_to_serve(config: Config | None = None) -> Flask:
+    """The app with its stores prepared for serving: migrated, the demo city seeded on a
+    first start, and how to sign in printed. Shared by the development server (`main`) and
+    the production one (web.production). Exits with a message a person can act on, not a
+    traceback, when a setting is wrong or another process holds the warehouse."""
     from web.demo_logins import ensure_demo_logins
 
-    config = load_config()
-    server = create_app(config)
+    try:
+        config = config or load_config()
+        server = create_app(config)
+    except ConfigError as error:
+        sys.exit(f"CityStat cannot start: {error}")
     services: Services = server.extensions[EXTENSION]
     started = time.perf_counter()
     try:
@@ -132,6 +141,13 @@ def main() -> None:
         print(f"Seeded the demo city in {time.perf_counter() - started:.1f} s (data in {config.data_path}).")
     with server.app_context():
         print(ensure_demo_logins(services) if config.seed_demo else "")
+    return server
+
+
+def main() -> None:
+    """The development server (`make run`); `make serve` runs web.production instead."""
+    server = ready_to_serve()
+    config = server.extensions[EXTENSION].config
     print(f"CityStat is serving at http://{config.host}:{config.port}/  (Ctrl+C stops it)\n", flush=True)
     server.run(host=config.host, port=config.port, threaded=True, debug=False, use_reloader=False)
 

@@ -5,6 +5,7 @@ setting here is listed in the README (a test checks it).
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -63,6 +64,17 @@ def _text(name: str, raw: str) -> str:
     return str(raw).strip()
 
 
+def _address(name: str, raw: str) -> str:
+    """An IP address, written the way the server sees a peer's (so `::1`, not `0::1`)."""
+    text = str(raw).strip()
+    if not text:
+        return ""
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        raise ConfigError(f"{name} must be an IP address such as 127.0.0.1, got {raw!r}") from None
+
+
 def _memory(name: str, raw: str) -> str:
     """A DuckDB memory size such as 2GB or 512MB, checked here so a typo stops the start,
     not the first load."""
@@ -70,6 +82,24 @@ def _memory(name: str, raw: str) -> str:
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)?(KB|MB|GB|TB|KIB|MIB|GIB|TIB)", value):
         raise ConfigError(f"{name} must be a size such as 512MB or 2GB, got {raw!r}")
     return value
+
+
+# One source of a CSP frame-ancestors list: *, 'self', a scheme (https:) or an origin whose
+# host may start with a wildcard label (https://*.city.gov:8443). Nothing else reaches the header.
+_FRAME_SOURCE = re.compile(r"\*|'self'|https?:(//(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:([0-9]{1,5}|\*))?)?",
+                           re.IGNORECASE)
+
+
+def _frame_origins(name: str, raw: str) -> str:
+    """The sites that may frame the embeddable chart, space-separated; 'none' for no site."""
+    sources = str(raw).replace(",", " ").split()
+    if sources == ["'none'"] or sources == ["none"]:
+        return "'none'"
+    bad = [source for source in sources if not _FRAME_SOURCE.fullmatch(source)]
+    if not sources or bad:
+        raise ConfigError(f"{name} must be * or origins separated by spaces, such as "
+                          f"https://www.city.gov https://*.city.gov (or 'none'), got {raw!r}")
+    return " ".join(sources)
 
 
 @dataclass(frozen=True)
@@ -91,6 +121,13 @@ SETTINGS: tuple[Setting, ...] = (
             "originals. Created on start."),
     Setting("CITYSTAT_HOST", "127.0.0.1", "Address the server listens on."),
     Setting("CITYSTAT_PORT", 8050, "Port the server listens on.", _whole(1, 65535)),
+    Setting("CITYSTAT_THREADS", 8,
+            "Threads of the production server (`make serve`) answering requests at once, in "
+            "its one process (1 to 64).", _whole(1, 64)),
+    Setting("CITYSTAT_TRUSTED_PROXY", "",
+            "Address of the reverse proxy in front of `make serve` (such as 127.0.0.1), whose "
+            "X-Forwarded-For and X-Forwarded-Proto headers are believed. Empty believes none.",
+            _address),
     Setting("CITYSTAT_ENV", "development",
             "`development` or `production`. Production refuses to start without a secret "
             "key and marks cookies Secure.", _one_of(ENVIRONMENTS)),
@@ -126,6 +163,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CITYSTAT_SEED_DEMO", True,
             "Seed the demo city on start when the warehouse is empty (true or false).",
             _boolean),
+    Setting("CITYSTAT_EMBED_ORIGINS", "*",
+            "Sites that may show the embeddable KPI charts (/embed/kpis/<id>) in a frame: * for "
+            "any site, or origins separated by spaces such as https://www.city.gov "
+            "https://*.city.gov, or 'none'. Every other page refuses to be framed.", _frame_origins),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}

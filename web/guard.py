@@ -156,19 +156,36 @@ def _guard_callback(scope):
     return None if scope.allows(level) else _forbidden(f"callback needs {level}", output)
 
 
+# A response that other sites may frame carries the allowed sources here (see allow_framing).
+FRAME_ANCESTORS = "citystat_frame_ancestors"
+
+
+def allow_framing(response, sources: str):
+    """Let the sites in `sources` (a checked CSP source list, config.CITYSTAT_EMBED_ORIGINS)
+    frame this one response. Only the embeddable chart view (web.public) calls this."""
+    setattr(response, FRAME_ANCESTORS, sources)
+    return response
+
+
 def security_headers(response):
-    """Headers every answer carries. Dash's inline scripts are allowed by their hashes."""
+    """Headers every answer carries. Dash's inline scripts are allowed by their hashes.
+    Nothing may be framed (frame-ancestors 'none' and X-Frame-Options DENY) except a
+    response marked by allow_framing, which gets its own frame-ancestors and no
+    X-Frame-Options (that header cannot name several sites, and CSP supersedes it)."""
     dash_app = current_app.extensions.get("dash")
     hashes = " ".join(dash_app.csp_hashes()) if dash_app else ""
+    framed_by = getattr(response, FRAME_ANCESTORS, None)
+    ancestors = framed_by or "'none'"
     response.headers.setdefault("Content-Security-Policy", (
         "default-src 'self'; "
         f"script-src 'self' {hashes}; "
         "style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"))
+        f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {ancestors}"))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    if framed_by is None:
+        response.headers.setdefault("X-Frame-Options", "DENY")
     return response
 
 
