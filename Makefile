@@ -32,11 +32,18 @@ serve: install
 seed: install
 	$(BIN)/flask --app app seed-demo
 
-test: install-dev
+# axe-core, which the browser tests inject to check accessibility, from the npm registry
+# at the version tests/browser/package-lock.json pins.
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	touch $@
+
+test: install-dev $(AXE)
 	$(BIN)/python -m pytest
 
 bench: install-dev
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache test-artifacts
+	rm -rf $(VENV) .pytest_cache test-artifacts tests/browser/node_modules

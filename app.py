@@ -30,6 +30,7 @@ from web import api_catalog  # noqa: F401  (departments, publishing goals, obser
 from web import openapi  # noqa: F401  (GET /api/v1/openapi.json, the document of all the routes)
 from web.api import api
 from web.auth import init_auth
+from web.dash_index import CityStatDash
 from web.dash_safety import init_validation_scrub
 from web.errors import init_errors
 from web.guard import init_guard
@@ -67,7 +68,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     server.register_blueprint(site)
     server.register_blueprint(public)   # the public site and the embeddable chart
 
-    dash_app = dash.Dash(
+    dash_app = CityStatDash(
         __name__, server=server, use_pages=True, pages_folder="dashboards",
         assets_folder=str(HERE / "assets"), title="CityStat", update_title=None,
         suppress_callback_exceptions=False, serve_locally=True,
