@@ -57,6 +57,8 @@ def _nav(account, language: str) -> html.Nav:
     if account is not None:
         links.append(dcc.Link(translate("nav.import_history", language), href="/imports/history",
                               className="nav-link"))
+    if account is not None and account.role in ("manager", "admin"):
+        links.append(dcc.Link(translate("nav.publishing", language), href="/publishing", className="nav-link"))
     if account is not None and account.role == "admin":
         links += [dcc.Link(translate("nav.users", language), href="/admin/users", className="nav-link"),
                   dcc.Link(translate("nav.audit", language), href="/admin/audit", className="nav-link")]
