@@ -21,7 +21,6 @@ from dashboards.publishing_parts import P, counts, flags, message, publishing_li
 from i18n import _, current_language, localized
 from metrics import catalog
 from web.auth import current_scope
-from web.public import PAGE_MAX_AGE
 from web.publishing import PublishingError, may_publish, publishing_catalogue, set_published
 from web.rules import CALLBACK_RULES, callback
 from web.services import current_services
@@ -40,7 +39,7 @@ def _about() -> html.Section:
     return html.Section([
         html.H2(_("publishing_page.about_heading"), id=P + "about-heading"),
         html.Ul([html.Li(_("publishing_page.about_kpi")), html.Li(_("publishing_page.about_goal")),
-                 html.Li(_("publishing_page.about_withdraw", seconds=PAGE_MAX_AGE))], className="publishing-about"),
+                 html.Li(_("publishing_page.about_withdraw"))], className="publishing-about"),
         html.P([_("publishing_page.where"), " ",
                 html.A(_("publishing_page.public_site"), href="/public"),
                 html.Span(" (/public) · ", className="muted"),

@@ -29,7 +29,6 @@ public = Blueprint("public", __name__)   # no static folder: every route needs a
 STATIC = Path(__file__).parent / "static" / "public"
 STATIC_FILES = frozenset({"public.css", "public_charts.js", "favicon.svg"})   # nothing else is served from there
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-PAGE_MAX_AGE = 60                  # a minute: new data and publishing show up quickly
 ASSET_MAX_AGE = 365 * 24 * 3600    # asset URLs carry a version, so a change is a new URL
 FILTER_ECHO = 80                   # characters of a bad filter value repeated in the message
 
@@ -51,7 +50,9 @@ def _here() -> str:
 
 
 def _render(template: str, language: str, *, status: int = 200, back_to: str | None = None, **context):
-    """A public page in `language`, cacheable for a minute (privately when someone is signed in)."""
+    """A public page in `language`. Caches must ask again each time (with its ETag, so an
+    unchanged page costs a 304): a KPI the city withdraws disappears at once, not after a
+    cache's minute. Kept privately when someone is signed in."""
     services = current_services()
     body = render_template(
         template, language=language, t=lambda key, **params: translate(key, language, **params),
@@ -59,9 +60,12 @@ def _render(template: str, language: str, *, status: int = 200, back_to: str | N
         asset=_asset, **context)
     response = make_response(body, status)
     visibility = "private" if current_scope().authenticated else "public"
-    response.headers["Cache-Control"] = f"{visibility}, max-age={PAGE_MAX_AGE}"
+    response.headers["Cache-Control"] = f"{visibility}, no-cache"
     response.vary.update(("Cookie", "Accept-Language"))
-    return response
+    if status != 200:
+        return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 def _not_found(language: str):

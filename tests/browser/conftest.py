@@ -93,6 +93,7 @@ def page_as(browser, live_server, demo_app):
                                       locale="en-US")
         tab = context.new_page()
         tab.problems = Problems()
+        tab.username = username
         tab.problems.watch(tab, live_server)
         opened.append((context, tab))
         if username:
@@ -102,8 +103,10 @@ def page_as(browser, live_server, demo_app):
 
     yield open_tab
     problems = [item for _, tab in opened for item in tab.problems.items]
-    for context, _ in opened:
+    for context, tab in opened:
         context.close()
+        if tab.username:   # nor may it leak into the HTTP tests that run after it
+            _forget_language(demo_app, tab.username)
     assert not problems, "the page reported problems:\n" + "\n".join(problems)
 
 
