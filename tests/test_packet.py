@@ -142,6 +142,28 @@ def test_each_kpi_section_carries_its_chart(pdf, meeting):
     assert len(charts) == sum(1 for item in meeting["agenda"] if item["kpi_id"])
 
 
+def _alt_texts(node, found):
+    """Every /Alt in a PDF structure tree."""
+    node = node.get_object()
+    if isinstance(node, list):
+        for child in node:
+            _alt_texts(child, found)
+    elif hasattr(node, "get"):
+        if "/Alt" in node:
+            found.append(str(node["/Alt"]))
+        if "/K" in node:
+            _alt_texts(node["/K"], found)
+    return found
+
+
+def test_the_pdf_is_tagged_and_each_chart_has_its_summary_as_alt_text(pdf, meeting):
+    root = PdfReader(BytesIO(pdf.data)).trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    alts = _alt_texts(root["/StructTreeRoot"], [])
+    assert len(alts) == sum(1 for item in meeting["agenda"] if item["kpi_id"])
+    assert all("chart" in alt.lower() for alt in alts), alts[:3]
+
+
 def test_downloads_are_audited(pdf, services, meeting):
     event = audit.events(services, action="meeting.packet", limit=50)
     assert any(e.target == str(meeting["id"]) and e.details["format"] == "pdf" and e.actor == "manager"
@@ -157,6 +179,8 @@ def test_the_docx_holds_every_item_value_and_action(word, meeting, services):
     missing = [phrase for phrase in _expected(services, meeting) if _flat(phrase) not in text]
     assert not missing, missing
     assert len(document.inline_shapes) == sum(1 for item in meeting["agenda"] if item["kpi_id"])
+    alts = [shape._inline.docPr.get("descr") for shape in document.inline_shapes]
+    assert all(alt and "chart" in alt.lower() for alt in alts), alts[:3]
     agenda = next(t for t in document.tables if t.rows[0].cells[0].text == "#")
     assert len(agenda.rows) == len(meeting["agenda"]) + 2          # header, items, total
     assert agenda.rows[-1].cells[-1].text == str(meeting["duration_minutes"])
@@ -173,7 +197,7 @@ def test_without_chromium_the_packet_comes_with_a_note_per_chart_in_spanish(mana
     assert "<img" not in page and "https://" not in page and "http://" not in page
     notes = page.count("Los gráficos necesitan Chromium en el servidor: apt-get install chromium")
     assert notes == sum(1 for item in meeting["agenda"] if item["kpi_id"])
-    for label in ("Carpeta informativa", "En resumen", "Valores recientes", "Compromisos abiertos", "Preguntas"):
+    for label in ("Dosier informativo", "En resumen", "Valores recientes", "Compromisos abiertos", "Preguntas"):
         assert label in page, label
     assert "Chromium is missing" in caplog.text
 

@@ -199,7 +199,9 @@ def _section(doc, s: dict[str, Any], charts, note: str, language: str, t) -> Non
     if s.get("chart") is not None:
         png = charts[s["chart"]]
         if png:
-            doc.add_picture(BytesIO(png), width=CHART_WIDTH)
+            picture = doc.add_picture(BytesIO(png), width=CHART_WIDTH)
+            # The chart's summary in words as the picture's alt text, for screen readers.
+            picture._inline.docPr.set("descr", s["chart_summary"])
         else:
             doc.add_paragraph(note).runs[0].italic = True
         _small(doc.add_paragraph(), s["chart_caption"])

@@ -45,7 +45,9 @@ def html_to_pdf(html: str, drawn: list[Future] | None = None) -> bytes:
                 return URLFetcherResponse(url, png, {"Content-Type": "image/png"})
             return super().fetch(url, headers)
 
-    return HTML(string=html, url_fetcher=Fetcher(allowed_protocols={"data"})).write_pdf()
+    # A tagged PDF: headings, tables and each chart's alt text (its summary in words) reach
+    # screen readers, which an untagged PDF leaves out.
+    return HTML(string=html, url_fetcher=Fetcher(allowed_protocols={"data"})).write_pdf(pdf_tags=True)
 
 
 def packet_pdf(services, scope: Scope, meeting_id, language: str) -> tuple[Packet, bytes]:
