@@ -60,6 +60,17 @@ def period_text(kpi: dict[str, Any], start, language: str, services: Services, *
     return format_period(period, services.calendar, language)
 
 
+# The texts Dash's dropdown shows on its own (search box, clear buttons, multi-select
+# counts): English unless each dropdown is given them.
+DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
+                   "no_options_found")
+
+
+def dropdown_labels(language: str) -> dict[str, str]:
+    """The `labels` of a dcc.Dropdown in `language`."""
+    return {label: translate(f"dropdown.{label}", language) for label in DROPDOWN_LABELS}
+
+
 def direction_text(kpi: dict[str, Any], language: str) -> str:
     return translate(f"direction.{kpi['direction']}", language)
 
@@ -107,3 +118,11 @@ def pressed_index(clicks) -> int | None:
     if not isinstance(pressed, int) or isinstance(pressed, bool) or pressed < 1:
         return None
     return chosen["index"]
+
+
+# -- tables that scroll -------------------------------------------------------------------------
+def table_region(table, label: str, *, className: str = "table-wrap", **props) -> html.Div:
+    """The box around a table that scrolls when the table is wider (or taller) than the page:
+    a Tab stop and a region named `label` (the table's name), so that keyboard users can
+    scroll it with the arrow keys and screen readers announce what it holds (WCAG 2.1.1)."""
+    return html.Div(table, className=className, tabIndex="0", role="region", **{"aria-label": label}, **props)

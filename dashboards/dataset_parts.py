@@ -8,9 +8,11 @@ from typing import Any, Callable
 from babel.dates import format_date, format_time
 from dash import html
 
+from dashboards.components import table_region
 from dashboards.import_parts import message, problems
 from i18n import LOCALES, format_number, translate
 from metrics.datasets import DatasetError
+from web.reasons import say
 
 CELL_LIMIT = 120
 TYPE_WORDS = {"VARCHAR": "text", "BIGINT": "integer", "INTEGER": "integer", "DOUBLE": "number",
@@ -106,7 +108,8 @@ def detail(preview: dict, described: dict | None, loads: list[dict], may_revert:
         html.Div(table, className="table-wrap preview-wrap", tabIndex="0", role="region",
                  **{"aria-label": translate("datasets.preview_heading", language)}),
         html.H3(translate("datasets.history_heading", language), className="subheading"),
-        html.Div(history_table(loads, preview["name"], may_revert, language), className="table-wrap"),
+        table_region(history_table(loads, preview["name"], may_revert, language),
+                     translate("datasets.history_heading", language)),
     ])
 
 
@@ -179,12 +182,13 @@ def failure(error: DatasetError, language: str) -> html.Div:
         html.Caption(translate("datasets.errors_caption", language), className="visually-hidden"),
         _heads(heads, "datasets.col_", language, ("line",)),
         html.Tbody([html.Tr([html.Td(str(r["line"]), className="num"), html.Td(r["column"], className="mono"),
-                             html.Td(_cell(r["value"]), className="mono"), html.Td(r["reason"])])
+                             html.Td(_cell(r["value"]), className="mono"),
+                             html.Td(say(r["reason"], language))])
                     for r in error.rows]),
     ], className="kpi-table errors-table")
     return html.Div([
         message(translate("datasets.bad_cells", language, count=format_number(error.total, language),
                           shown=len(error.rows)), False),
-        html.Div(table, className="table-wrap errors-scroll"),
+        table_region(table, translate("datasets.errors_caption", language), className="table-wrap errors-scroll"),
     ], className="import-report")
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from dash import dcc, html
 
-from i18n import format_number, translate
+from i18n import current_language, format_number, translate
 from metrics.import_setup import PREVIEW_ROWS
+from web.reasons import say
 
 CELL_LIMIT = 200         # characters of a cell shown in the preview
 
@@ -19,8 +20,10 @@ def message(text, ok: bool) -> html.Div:
 
 
 def problems(title: str, items: list[str]) -> html.Div:
-    return html.Div([html.P(title), html.Ul([html.Li(item) for item in items])], className="form-error",
-                    role="alert")
+    """A list of what to fix; a metrics Reason among `items` is said in the reader's language."""
+    language = current_language()
+    return html.Div([html.P(title), html.Ul([html.Li(say(item, language)) for item in items])],
+                    className="form-error", role="alert")
 
 
 def delimiter_name(delimiter: str | None, language: str) -> str:
@@ -105,7 +108,7 @@ def _errors_table(errors: list[dict], count: int, language: str) -> html.Div:
         html.Td(e.get("column") or "–", className="mono"),
         html.Td(e.get("period") or "–", className="nowrap"),
         html.Td(_cell(e.get("value")) or "–", className="mono wrap"),
-        html.Td(e.get("reason") or ""),
+        html.Td(say(e.get("reason") or "", language)),
     ]) for e in errors]
     return html.Div(html.Table([
         html.Caption(caption),

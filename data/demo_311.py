@@ -65,6 +65,59 @@ KPIS = [
      f"WHERE request_type = 'Illegal dumping' {BY_DISTRICT}"),
 ]
 
+# Each KPI's name in Spanish and Portuguese, and its description in English, Spanish and Portuguese.
+TEXTS = {
+    "311-raw-requests": (
+        ("Solicitudes al 311 abiertas (del sistema 311)", "Pedidos ao 311 abertos (do sistema 311)"),
+        ("Every service request residents opened with 311, by phone, app, web or in person; a measure of demand.",
+         "Todas las solicitudes de servicio que los residentes abrieron en el 311, por teléfono, app, web o en "
+         "persona; una medida de la demanda.",
+         "Todos os pedidos de serviço que os moradores abriram no 311, por telefone, aplicativo, site ou "
+         "presencialmente; uma medida da demanda.")),
+    "311-median-days-to-close": (
+        ("Mediana de días para cerrar una solicitud al 311", "Mediana de dias para encerrar um pedido ao 311"),
+        ("How long the typical closed 311 request took, from the day it was opened to the day it was closed.",
+         "Cuánto tardó la solicitud al 311 típica ya cerrada, desde el día en que se abrió hasta el día en que se "
+         "cerró.",
+         "Quanto tempo levou o pedido ao 311 típico já encerrado, do dia em que foi aberto ao dia em que foi "
+         "encerrado.")),
+    "311-closed-within-service-level": (
+        ("Solicitudes al 311 cerradas dentro de su nivel de servicio",
+         "Pedidos ao 311 encerrados dentro do prazo de atendimento"),
+        ("Share of 311 requests closed within the days their request type promises (3 for a pothole, 30 for tree "
+         "trimming).",
+         "Proporción de solicitudes al 311 cerradas en los días que promete su tipo de solicitud (3 para un bache, "
+         "30 para la poda de árboles).",
+         "Proporção de pedidos ao 311 encerrados nos dias que seu tipo de pedido promete (3 para um buraco, 30 para "
+         "a poda de árvores).")),
+    "311-open-after-30-days": (
+        ("Solicitudes al 311 aún abiertas después de 30 días", "Pedidos ao 311 ainda abertos após 30 dias"),
+        ("Share of 311 requests still open, or closed only after more than 30 days.",
+         "Proporción de solicitudes al 311 que siguen abiertas, o que se cerraron después de más de 30 días.",
+         "Proporção de pedidos ao 311 que continuam abertos, ou que foram encerrados depois de mais de 30 dias.")),
+    "311-pothole-days-to-close": (
+        ("Mediana de días para cerrar una solicitud de bache", "Mediana de dias para encerrar um pedido de buraco"),
+        ("How long the typical pothole request took to close, from the 311 report to the repair.",
+         "Cuánto tardó en cerrarse la solicitud de bache típica, desde el aviso al 311 hasta la reparación.",
+         "Quanto tempo levou para encerrar o pedido de buraco típico, do aviso ao 311 até o conserto.")),
+    "311-missed-trash-within-2-days": (
+        ("Recogidas de basura omitidas resueltas en 2 días", "Coletas de lixo perdidas resolvidas em até 2 dias"),
+        ("Share of missed trash pickup reports resolved within two days.",
+         "Proporción de avisos de recogida de basura omitida resueltos en dos días.",
+         "Proporção de avisos de coleta de lixo perdida resolvidos em até dois dias.")),
+    "311-app-web-share": (
+        ("Solicitudes al 311 hechas por la app o el sitio web", "Pedidos ao 311 feitos pelo aplicativo ou pelo site"),
+        ("Share of 311 requests residents made through the app or the website rather than by phone or in person.",
+         "Proporción de solicitudes al 311 que los residentes hicieron por la app o el sitio web en lugar de por "
+         "teléfono o en persona.",
+         "Proporção de pedidos ao 311 que os moradores fizeram pelo aplicativo ou pelo site em vez de por telefone "
+         "ou presencialmente.")),
+    "311-illegal-dumping-requests": (
+        ("Avisos de vertidos ilegales", "Avisos de descarte irregular"),
+        ("311 reports of furniture, tires or debris dumped on streets, alleys and vacant lots.",
+         "Avisos al 311 de muebles, neumáticos o escombros arrojados en calles, callejones y solares vacíos.",
+         "Avisos ao 311 de móveis, pneus ou entulho descartados em ruas, becos e terrenos baldios.")),
+}
 
 def _first_day(today: date) -> date:
     return date(today.year - 3, today.month, 1)
@@ -128,12 +181,15 @@ def seed_demo_311(warehouse: Warehouse, sandbox: Sandbox, calendar: FiscalCalend
                                    workdir=Path(folder), file_name=path.name)
     with warehouse.transaction() as tx:
         for kpi_id, name, unit, direction, aggregation, breakdowns, target, _ in KPIS:
-            tx.execute("""INSERT INTO kpis (id, name, department_id, goal_id, unit, unit_label, direction, frequency,
+            names, descriptions = TEXTS[kpi_id]
+            tx.execute("""INSERT INTO kpis (id, name, name_es, name_pt, description, description_es, description_pt,
+                          department_id, goal_id, unit, unit_label, direction, frequency,
                           aggregation, decimals, data_source, methodology, published, breakdowns)
-                          VALUES (?, ?, 'customer-service', 'well-run-government', ?, ?, ?, 'monthly', ?, ?,
-                                  '311 system export (dataset requests_311)', ?, true, ?)
+                          VALUES (?, ?, ?, ?, ?, ?, ?, 'customer-service', 'well-run-government', ?, ?, ?, 'monthly',
+                                  ?, ?, '311 system export (dataset requests_311)', ?, true, ?)
                           ON CONFLICT DO NOTHING""",
-                       [kpi_id, name, unit, "days" if unit == "duration" else None, direction, aggregation,
+                       [kpi_id, name, *names, *descriptions, unit, "days" if unit == "duration" else None, direction,
+                        aggregation,
                         1 if unit in ("duration", "percent") else 0,
                         "Computed from every 311 request by its SQL definition; see the definition page.",
                         breakdowns])

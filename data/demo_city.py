@@ -32,7 +32,8 @@ _STATUS_GAP = {"on": (0.01, 0.3), "risk": (-0.8, -0.2), "off": (-math.inf, -1.3)
 DEPARTMENT_COLUMNS = ["id", "name", "name_es", "name_pt", "head"]
 GOAL_COLUMNS = ["id", "title", "title_es", "title_pt", "description", "description_es", "description_pt",
                 "owner", "parent_id", "mayoral_priority", "sort_order", "published"]
-KPI_COLUMNS = ["id", "name", "name_es", "name_pt", "description", "department_id", "goal_id", "unit",
+KPI_COLUMNS = ["id", "name", "name_es", "name_pt", "description", "description_es", "description_pt",
+               "department_id", "goal_id", "unit",
                "unit_label", "direction", "frequency", "aggregation", "tolerance", "decimals", "owner",
                "data_source", "methodology", "lag_days", "published", "critical", "breakdowns"]
 TARGET_COLUMNS = ["kpi_id", "frequency", "period_start", "value", "low", "high", "batch_id"]
@@ -187,7 +188,7 @@ def _kpi_frame() -> pd.DataFrame:
     for spec in KPIS:
         department = departments[spec.department]
         owner = department[5] if spec.owner == DEPARTMENT_OWNER else spec.owner
-        rows.append((spec.id, *spec.names, spec.description, spec.department, spec.goal, spec.unit,
+        rows.append((spec.id, *spec.names, *spec.description, spec.department, spec.goal, spec.unit,
                      spec.unit_label, spec.direction, spec.frequency, spec.aggregation, spec.tolerance,
                      _decimals(spec), owner, spec.source or department[6], spec.methodology, spec.lag,
                      spec.published, spec.critical, ["district"] if spec.district else []))

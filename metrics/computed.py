@@ -23,6 +23,7 @@ import pandas as pd
 
 from metrics.kpi_sql import DefinitionError, check_definition, wrap
 from metrics.periods import FREQUENCIES, FiscalCalendar, Period
+from metrics.reasons import Reason
 from metrics.sandbox import Sandbox, SandboxError
 from metrics.warehouse import Warehouse
 
@@ -80,7 +81,7 @@ def definition_history(warehouse: Warehouse, kpi_id: str) -> list[dict[str, Any]
 def _kpi(warehouse: Warehouse, kpi_id: str) -> dict[str, Any]:
     kpi = warehouse.query("SELECT id, frequency, breakdowns FROM kpis WHERE id = ?", [kpi_id]).first()
     if kpi is None:
-        raise ComputedError(f"There is no KPI {kpi_id!r}: create the KPI first, then give it a definition.", kpi_id)
+        raise ComputedError(Reason("definition.no_kpi", kpi=repr(kpi_id)), kpi_id)
     return kpi
 
 
@@ -88,8 +89,8 @@ def _kpi_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """A KPI not saved yet (e.g. the API creating one with its SQL): id, frequency, breakdowns."""
     frequency = fields.get("frequency")
     if frequency not in FREQUENCIES:
-        raise ComputedError(f"A computed KPI needs a frequency, one of {', '.join(FREQUENCIES)}; got {frequency!r}.",
-                            fields.get("id"))
+        raise ComputedError(Reason("definition.needs_frequency", allowed=", ".join(FREQUENCIES),
+                                   value=repr(frequency)), fields.get("id"))
     return {"id": fields.get("id") or "", "frequency": frequency, "breakdowns": list(fields.get("breakdowns") or [])}
 
 
@@ -136,10 +137,10 @@ def _run(sandbox: Sandbox, items: list[_Definition], *, timeout: float, max_rows
                 try:
                     sandbox.run(_branch(0, item), timeout=timeout, max_rows=max_rows)
                 except SandboxError as own:
-                    raise ComputedError(f"The definition of {_name(item)} does not run: {_plain(own)}",
+                    raise ComputedError(Reason("definition.kpi_does_not_run", kpis=_name(item), problem=_plain(own)),
                                         item.kpi_id) from None
-        raise ComputedError(f"The definition of {', '.join(map(_name, items))} does not run: {_plain(error)}",
-                            items[0].kpi_id if len(items) == 1 else None) from None
+        raise ComputedError(Reason("definition.kpi_does_not_run", kpis=", ".join(map(_name, items)),
+                                   problem=_plain(error)), items[0].kpi_id if len(items) == 1 else None) from None
     if result.truncated:
         raise ComputedError(f"The definitions of {', '.join(map(_name, items))} return more than "
                             f"{max_rows:,} rows: a definition returns one row per period (and member); "
@@ -195,31 +196,31 @@ def _explain(calendar: FiscalCalendar, item: _Definition, count: dict, outcome: 
     noun = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter", "annual": "year"}
     unit = noun[item.frequency]
     if count["types"]:
-        outcome.errors.append(f"period is {', '.join(sorted(count['types']))}, not a date: return a DATE or "
-                              "TIMESTAMP, e.g. date_trunc('month', created) AS period.")
+        outcome.errors.append(Reason("definition.period_type", types=", ".join(sorted(count["types"]))))
     if count["repeated"]:
         start, member = count["repeated"][0]
-        where = calendar.label(Period(item.frequency, start)) + (f", member {member!r}" if member is not None else "")
-        fiscal = (f" Fiscal years start in month {calendar.start_month}: group by the {unit} holding each date, "
-                  "not the calendar one." if item.frequency in ("quarterly", "annual") else "")
-        per = f"{unit} and member" if "member" in item.output else unit
-        outcome.errors.append(f"{len(count['repeated'])} row(s) repeat a {per} already returned (first: {where}): "
-                              f"the KPI is {item.frequency}, so return one row per {per}.{fiscal}")
+        where = calendar.label(Period(item.frequency, start))
+        if member is not None:
+            where = Reason("definition.where_member", label=where, member=repr(member))
+        fiscal = (Reason("definition.fiscal_hint", month=calendar.start_month, unit=Reason("unit." + unit))
+                  if item.frequency in ("quarterly", "annual") else "")
+        about = dict(count=len(count["repeated"]), unit=Reason("unit." + unit), where=where,
+                     frequency=item.frequency, fiscal=fiscal)
+        outcome.errors.append(Reason("definition.repeated_member" if "member" in item.output else "definition.repeated",
+                                     **about))
     if count["mapped"]:
         given, target = count["example"]
         shown = given.date().isoformat() if given.time() == time(0) else given.isoformat(sep=" ")
-        outcome.warnings.append(f"{count['mapped']} period(s) are not the first day of a {unit} (e.g. {shown}); "
-                                f"each is counted in the {unit} holding it ({calendar.label(target)}).")
+        outcome.warnings.append(Reason("definition.off_start", count=count["mapped"], unit=Reason("unit." + unit),
+                                       shown=shown, label=calendar.label(target)))
     if count["no_period"]:
-        outcome.warnings.append(f"{count['no_period']} row(s) have no period and are left out "
-                                "(filter them with WHERE ... IS NOT NULL).")
+        outcome.warnings.append(Reason("definition.no_period_rows", count=count["no_period"]))
     if count["no_value"]:
-        outcome.warnings.append(f"{count['no_value']} row(s) have no value and are left out.")
+        outcome.warnings.append(Reason("definition.no_value_rows", count=count["no_value"]))
     if not outcome.errors and not outcome.rows:
-        outcome.warnings.append("The definition returns no rows yet.")
+        outcome.warnings.append(Reason("definition.no_rows"))
     elif "member" in item.output and outcome.rows and all(row["member"] is not None for row in outcome.rows):
-        outcome.warnings.append("Every row has a member, so the KPI has no city-wide value: add it as rows "
-                                "with member NULL, e.g. GROUP BY GROUPING SETS ((period, member), (period)).")
+        outcome.warnings.append(Reason("definition.no_city_wide"))
 
 
 def _evaluate(sandbox: Sandbox, calendar: FiscalCalendar, items: list[_Definition], *, timeout: float,

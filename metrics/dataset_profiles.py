@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from metrics.reasons import Reason
+
 TYPES = {"text": "VARCHAR", "varchar": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "double": "DOUBLE",
          "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
 MODES = ("append", "replace")
@@ -50,29 +52,27 @@ class DatasetProfile:
     def parse(cls, document: Any) -> "DatasetProfile":
         """A checked profile, or DatasetError listing every problem at once."""
         if not isinstance(document, dict):
-            raise DatasetError(["the dataset profile must be a JSON object"])
+            raise DatasetError([Reason("dataset.not_object")])
         problems = []
         unknown = sorted(set(document) - {"name", "mode", "encoding", "delimiter", "columns"})
         if unknown:
-            problems.append(f"unknown profile fields: {', '.join(unknown)} (use name, mode, encoding, delimiter, "
-                            "columns)")
+            problems.append(Reason("dataset.unknown_fields", fields=", ".join(unknown)))
         name = document.get("name")
         if not isinstance(name, str) or not NAME.match(name) or name in RESERVED or name.startswith(RESERVED_PREFIXES):
-            problems.append(f"name {name!r} must be 1 to 48 lower-case letters, digits or _, starting with a letter "
-                            "(it becomes the table's name in KPI definitions), and not a system name")
+            problems.append(Reason("dataset.name", name=repr(name)))
         mode = document.get("mode", "append")
         if mode not in MODES:
-            problems.append(f"mode {mode!r} must be append or replace")
+            problems.append(Reason("dataset.mode", mode=repr(mode)))
         encoding = document.get("encoding", "auto") or "auto"
         if encoding not in ("auto", "utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"):
-            problems.append(f"encoding {encoding!r} must be auto, utf-8, utf-16, cp1252 or latin-1")
+            problems.append(Reason("dataset.encoding", encoding=repr(encoding)))
         delimiter = document.get("delimiter")
         if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
-            problems.append("delimiter must be one character, or null to detect it")
+            problems.append(Reason("dataset.delimiter"))
         columns: dict[str, ColumnSpec] = {}
         given = document.get("columns") or {}
         if not isinstance(given, dict):
-            problems.append("columns must map column names to {\"type\": ..., \"format\": ...}")
+            problems.append(Reason("dataset.columns"))
             given = {}
         for column, spec in given.items():
             problem = _column_problem(column, spec)
@@ -85,14 +85,14 @@ class DatasetProfile:
         return cls(name, mode, encoding, delimiter, columns, document)
 
 
-def _column_problem(column: str, spec: Any) -> str | None:
+def _column_problem(column: str, spec: Any) -> Reason | None:
     if not isinstance(spec, dict) or spec.get("type") not in TYPES:
-        return f"column {column!r}: type must be one of {', '.join(sorted(TYPES))}"
+        return Reason("dataset.column_type", column=repr(column), types=", ".join(sorted(TYPES)))
     fmt = spec.get("format")
     if fmt is not None and (spec["type"] not in ("date", "timestamp") or not isinstance(fmt, str) or "%" not in fmt):
-        return f"column {column!r}: a format (strftime codes such as %m/%d/%Y) is for date and timestamp columns"
+        return Reason("dataset.column_format", column=repr(column))
     if set(spec) - {"type", "format"}:
-        return f"column {column!r}: only type and format can be given"
+        return Reason("dataset.column_keys", column=repr(column))
     return None
 
 

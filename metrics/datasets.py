@@ -28,6 +28,7 @@ from typing import Any
 # The profile's names, importable from here too: callers load and describe with this module.
 from metrics.dataset_profiles import (GUESSED_TYPES, MAX_COLUMNS, NAME, REPORT_ERRORS, TYPES,  # noqa: F401
                                       DatasetError, DatasetProfile, plain_name)
+from metrics.reasons import Reason, reason_of
 from metrics.sources import SourceError, as_utf8, detect_encoding, file_sha256
 
 REGISTRY_SQL = """
@@ -117,7 +118,8 @@ def _bad_cells(con, formatted: list[tuple[str, str]], profile: DatasetProfile) -
     total = con.execute(f"SELECT count(*) FROM ({checks})").fetchone()[0]
     rows = con.execute(f"SELECT line, col, value FROM ({checks}) ORDER BY line, col LIMIT {REPORT_ERRORS}").fetchall()
     return total, [{"line": line, "column": col, "value": value,
-                    "reason": f"not a {profile.columns[col].type} in the format {profile.columns[col].format}"}
+                    "reason": Reason("dataset.bad_cell", type=profile.columns[col].type,
+                                     format=profile.columns[col].format)}
                    for line, col, value in rows]
 
 
@@ -136,7 +138,7 @@ def load(con, path: Path, profile: DatasetProfile, *, actor: str, workdir: Path,
         encoding = detect_encoding(path, profile.encoding)
         text = as_utf8(path, encoding, workdir)
     except SourceError as error:
-        raise DatasetError([str(error)]) from None
+        raise DatasetError([reason_of(error)]) from None
     try:
         return _load_text(con, text, path, profile, actor=actor, file_name=file_name or path.name)
     finally:
@@ -150,15 +152,14 @@ def _load_text(con, text: Path, original: Path, profile: DatasetProfile, *, acto
         params["delim"] = _delimiter(con, text, profile.delimiter)
         headers = _file_columns(con, text, params["delim"])
     except Exception as error:   # DuckDB's CSV errors: say them plainly
-        raise DatasetError([f"the file could not be read as CSV: {_first_line(error)}"]) from None
+        raise DatasetError([Reason("dataset.not_csv", problem=_first_line(error))]) from None
     if not headers or len(headers) > MAX_COLUMNS:
-        raise DatasetError([f"the file needs a header row and at most {MAX_COLUMNS} columns"])
+        raise DatasetError([Reason("dataset.header", limit=MAX_COLUMNS)])
     taken: set[str] = set()
     names = [plain_name(h, taken) for h in headers]
     missing = sorted(set(profile.columns) - set(names))
     if missing:
-        raise DatasetError([f"the profile names columns the file does not have: {', '.join(missing)}; "
-                            f"the file's columns are {', '.join(names)}"])
+        raise DatasetError([Reason("dataset.missing_columns", missing=", ".join(missing), columns=", ".join(names))])
     select, formatted = _read_sql(profile, headers, names)
     with ThreadPoolExecutor(max_workers=1) as pool:
         sha = pool.submit(file_sha256, original)   # meanwhile: hashlib lets go of the GIL
@@ -178,8 +179,7 @@ def _first_line(error: Exception) -> str:
 
 
 def _unreadable(error: Exception) -> DatasetError:
-    return DatasetError([f"the file could not be read: {_first_line(error)}. If a column holds text after "
-                         "rows of numbers, give it \"type\": \"text\" in the profile's columns."])
+    return DatasetError([Reason("dataset.unreadable", problem=_first_line(error))])
 
 
 def _stage(con, select: str, params: dict, formatted, profile: DatasetProfile) -> None:
@@ -190,7 +190,7 @@ def _stage(con, select: str, params: dict, formatted, profile: DatasetProfile) -
         raise _unreadable(error) from None
     total, bad = _bad_cells(con, formatted, profile)
     if total:
-        raise DatasetError([f"{total} cells do not match their column's format"], bad, total)
+        raise DatasetError([Reason("dataset.bad_cells", total=total)], bad, total)
 
 
 def _replace(con, table: str, select: str, params: dict, formatted, profile, names, batch: int) -> None:
@@ -214,8 +214,7 @@ def _append(con, table: str, select: str, params: dict, formatted, profile, name
     have = [c for c in _table_columns(con, table) if c[0] != "_batch"]
     incoming = _table_columns_temp(con, names)
     if have != incoming:
-        raise DatasetError([f"the file's columns ({_describe(incoming)}) differ from the dataset's "
-                            f"({_describe(have)}); load it with \"mode\": \"replace\" or fix the file"])
+        raise DatasetError([Reason("dataset.columns_differ", incoming=_describe(incoming), have=_describe(have))])
     keep = ", ".join(_quote(n) for n in names)
     con.execute(f"INSERT INTO {_quote(table)} SELECT {keep}, {int(batch)} FROM _incoming")
     con.execute("DROP TABLE _incoming")
@@ -236,7 +235,7 @@ def _stage_and_apply(con, select, params, formatted, profile, names, actor, orig
         _replace(con, table, select, params, formatted, profile, names, batch)
         rows = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
     if rows == 0:
-        raise DatasetError(["the file has a header but no rows of data"])
+        raise DatasetError([Reason("dataset.no_rows")])
     con.execute("""INSERT INTO _dataset_batches (id, dataset, mode, file_name, file_size, sha256, rows_loaded,
                    rows_before, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [batch, table, mode, file_name, original.stat().st_size, sha.result(), rows, rows_before, actor])
@@ -289,7 +288,7 @@ def revert(con, batch_id: int, *, actor: str) -> dict[str, Any]:
     ensure_registry(con)
     found = [b for b in batches(con, None, limit=10**6) if b["id"] == batch_id]
     if not found or found[0]["status"] != "loaded":
-        raise DatasetError([f"there is no load {batch_id} that can be reverted"])
+        raise DatasetError([Reason("dataset.no_load", batch=batch_id)])
     batch = found[0]
     table = batch["dataset"]
     later = [b for b in batches(con, table, limit=10**6) if b["id"] > batch_id and b["status"] == "loaded"]
@@ -299,7 +298,7 @@ def revert(con, batch_id: int, *, actor: str) -> dict[str, Any]:
             removed = con.execute(f"DELETE FROM {_quote(table)} WHERE _batch = ?", [batch_id]).fetchone()[0]
         else:
             if later:
-                raise DatasetError([f"load {later[-1]['id']} came after this replace; revert it first"])
+                raise DatasetError([Reason("dataset.later_load", later=later[-1]["id"])])
             removed = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
             con.execute(f"DROP TABLE {_quote(table)}")
             if _table_columns(con, "_prev_" + table):
@@ -340,7 +339,7 @@ def preview(cursor, name: str, *, limit: int = 20) -> dict[str, Any]:
     """The first rows of a dataset (its own columns, not the batch number)."""
     columns = [n for n, _ in _table_columns(cursor, name) if n != "_batch"] if NAME.match(name) else []
     if not columns:
-        raise DatasetError([f"there is no dataset {name!r}"])
+        raise DatasetError([Reason("dataset.unknown", name=repr(name))])
     rows = cursor.execute(f"SELECT {', '.join(_quote(c) for c in columns)} FROM {_quote(name)} LIMIT ?",
                           [int(limit)]).fetchall()
     return {"name": name, "columns": columns, "rows": rows}

@@ -23,6 +23,7 @@ from typing import Any
 from metrics.access import Scope
 from metrics.periods import FiscalCalendar, Period, PeriodError
 from metrics.profiles import CATEGORIES, KPI_FIELDS, Profile, ProfileError
+from metrics.reasons import Reason, reason_of
 from metrics.sources import SourceError, Staged, file_sha256, stage_file
 from metrics.warehouse import Warehouse
 
@@ -94,31 +95,29 @@ def parse_period(text: str, frequency: str, calendar: FiscalCalendar, period_for
         try:
             day = date(1899, 12, 30) + timedelta(days=int(float(raw)))
         except (ValueError, OverflowError):
-            raise PeriodError(f"{raw!r} is not an Excel date number") from None
+            raise PeriodError(Reason("period.excel", text=repr(raw))) from None
     elif period_format:
         try:
             day = datetime.strptime(raw, period_format).date()
         except ValueError:
-            raise PeriodError(f"{raw!r} does not match the date format {period_format}") from None
+            raise PeriodError(Reason("period.format", text=repr(raw), format=period_format)) from None
     elif match := _ISO_DAY.match(raw):
         day = calendar.parse(match[1]).start
     elif match := _SLASH_DATE.match(raw):
         first, second = int(match[1]), int(match[2])
         if first != second and first <= 12 and second <= 12:
-            raise PeriodError(f"{raw!r} could be day/month or month/day; set \"period_format\" in the profile "
-                              "(for example %m/%d/%Y)")
+            raise PeriodError(Reason("period.ambiguous", text=repr(raw)))
         month, day_number = (first, second) if second > 12 or first == second else (second, first)
         try:
             day = date(int(match[3]), month, day_number)
         except ValueError:
-            raise PeriodError(f"{raw!r} is not a real date") from None
+            raise PeriodError(Reason("period.not_real", text=repr(raw))) from None
     if day is not None:
         return calendar.containing(frequency, day)
     period = calendar.parse(raw)
     if calendar.containing(period.frequency, period.start) != period:
-        raise PeriodError(f"{raw!r} is not on the city's fiscal calendar (fiscal years start in month "
-                          f"{calendar.start_month}); write it as "
-                          f"{calendar.label(calendar.containing(period.frequency, period.start))}")
+        raise PeriodError(Reason("period.off_calendar", text=repr(raw), month=calendar.start_month,
+                                 label=calendar.label(calendar.containing(period.frequency, period.start))))
     return period
 
 
@@ -146,7 +145,7 @@ def _source_sql(source, staged: Staged, problems: list[str], field_name: str, pl
     if source.column is not None:
         column = staged.column_of(source.column)
         if column is None:
-            problems.append(f'"columns.{field_name}" names the column {source.column!r}, which the file does not have')
+            problems.append(Reason("import.no_column", name=field_name, column=repr(source.column)))
             return "NULL"
         return f"nullif({_cell_sql(column, plain)}, '')"
     if source.template is not None:
@@ -156,8 +155,7 @@ def _source_sql(source, staged: Staged, problems: list[str], field_name: str, pl
                 parts.append(_literal(source.template[position:match.start()]))
             column = staged.column_of(match[1])
             if column is None:
-                problems.append(f'the template of "columns.{field_name}" names the column {match[1]!r}, '
-                                'which the file does not have')
+                problems.append(Reason("import.no_template_column", name=field_name, column=repr(match[1])))
                 return "NULL"
             parts.append(_cell_sql(column, plain))
             position = match.end()
@@ -195,8 +193,7 @@ def _shape_rows(ws, profile: Profile, staged: Staged) -> set[str]:
                           for name in VALUE_COLUMNS + ("note",))
         selects.append(f"SELECT _line, {_literal(period)} AS v_period, {cells} FROM raw")
     if not selects:
-        problems.append("no column of the file matches the profile's wide patterns; the file's columns are: "
-                        + ", ".join(staged.headers))
+        problems.append(Reason("import.no_wide_column", headers=", ".join(staged.headers)))
     text = {n: (_source_sql(profile.columns[n], staged, problems, n, plain) if n in profile.columns else "NULL")
             for n in ("dimension", "member")}
     if problems:
@@ -212,13 +209,13 @@ def _shape_rows(ws, profile: Profile, staged: Staged) -> set[str]:
     return filled
 
 
-def _columns_hint(staged: Staged) -> str:
-    hint = f"the file's columns are: {', '.join(staged.headers)}"
+def _columns_hint(staged: Staged) -> Reason:
+    headers = ", ".join(staged.headers)
     if len(staged.headers) == 1:
         other = next((d for d in (";", "\t", "|", ",") if d in staged.headers[0]), None)
         if other:
-            hint += f"; the file seems to put {other!r} between cells: set \"delimiter\" to it"
-    return hint
+            return Reason("import.delimiter_hint", headers=headers, delimiter=repr(other))
+    return Reason("import.columns_are", headers=headers)
 
 
 def _number_sql(column: str, profile: Profile) -> str:
@@ -243,7 +240,7 @@ def _missing_sql(column: str, profile: Profile) -> str:
 class _Kpi:
     key: str                       # the id text as the file wrote it (or made from the name)
     kpi_id: str | None = None
-    error: str | None = None
+    error: Reason | None = None
     error_column: str | None = None
     frequency: str | None = None
     unit: str | None = None
@@ -292,14 +289,14 @@ def _resolve_kpis(ws, profile: Profile, scope: Scope, warehouse: Warehouse) -> d
 
 
 def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, by_department: dict,
-                 goals: dict, goals_by_title: dict) -> tuple[str, str] | None:
+                 goals: dict, goals_by_title: dict) -> tuple[Reason, str] | None:
     """Fill `item` from the file's values over the catalogue's; return (reason, field) when it cannot load."""
     changes: dict[str, Any] = {}
     for name in ("unit", "direction", "frequency", "aggregation"):
         if values[name] is not None:
             if values[name] not in CATEGORIES[name]:
-                return (f"{values[name]!r} is not a {name}; use one of {', '.join(CATEGORIES[name])} "
-                        f"(or map it in \"values.{name}\")", name)
+                return (Reason("import.not_a_category", value=repr(values[name]), name=name,
+                               allowed=", ".join(CATEGORIES[name])), name)
             changes[name] = values[name]
     for name, column in (("kpi_name", "name"), ("description", "description"), ("owner", "owner"),
                          ("data_source", "data_source"), ("methodology", "methodology"), ("unit_label", "unit_label"),
@@ -312,18 +309,18 @@ def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, b
         try:
             number = float(text) / (100 if values["tolerance"].endswith("%") or float(text) > 1 else 1)
         except ValueError:
-            return (f"tolerance {values['tolerance']!r} is not a number such as 0.1 or 10%", "tolerance")
+            return (Reason("import.tolerance", value=repr(values["tolerance"])), "tolerance")
         changes["tolerance"] = number
     if values["lag"] is not None:
         digits = re.match(r"^\s*(\d+)\s*(days?)?\s*$", values["lag"])
         if not digits:
-            return (f"lag {values['lag']!r} is not a number of days", "lag")
+            return (Reason("import.lag", value=repr(values["lag"])), "lag")
         changes["lag_days"] = int(digits[1])
     for name in ("published", "critical"):
         if values[name] is not None:
             flag = _boolean(values[name])
             if flag is None:
-                return (f"{name} {values[name]!r} is not yes or no", name)
+                return (Reason("import.yes_no", name=name, value=repr(values[name])), name)
             changes[name] = flag
     if values["department"] is not None:
         department = by_department.get(values["department"].lower()) or by_department.get(values["department"])
@@ -335,17 +332,17 @@ def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, b
         goal = values["goal_id"] or goals_by_title.get((values["goal_title"] or "").lower()) or slug(values["goal_title"])
         if goal not in goals:
             if not values["goal_title"]:
-                return (f"goal {goal!r} does not exist; add a goal title column to create it", "goal_id")
+                return (Reason("import.no_goal", goal=repr(goal)), "goal_id")
             changes["_new_goal"] = values["goal_title"]
         changes["goal_id"] = goal
     department = changes.get("department_id") or (current or {}).get("department_id")
     if not scope.can_edit_department(department):
-        return (f"KPI {item.kpi_id!r} belongs to department {department or 'none'}, which is not one of yours", "department")
+        return (Reason("import.not_yours", kpi=repr(item.kpi_id), department=department or "none"), "department")
     if current is None:
         if not changes.get("name"):
-            return (f"unknown KPI {item.kpi_id!r}, and the file gives no name to create it", "kpi_id")
+            return (Reason("import.unknown_kpi", kpi=repr(item.kpi_id)), "kpi_id")
         if "frequency" not in changes:
-            return (f"new KPI {item.kpi_id!r} needs a frequency (a column, or a constant in the profile)", "frequency")
+            return (Reason("import.needs_frequency", kpi=repr(item.kpi_id)), "frequency")
         unit = changes.get("unit", "count")
         changes.setdefault("unit", unit)
         changes.setdefault("direction", "neutral")
@@ -356,6 +353,11 @@ def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, b
     merged = {**(current or {}), **changes}
     item.frequency, item.unit = merged["frequency"], merged["unit"]
     return None
+
+
+def _coded(reason: Reason | None) -> tuple[str | None, str | None]:
+    """A reason as the two columns the SQL checks carry: its code and its params as JSON."""
+    return (None, None) if reason is None else (reason.code, json.dumps(reason.params))
 
 
 def _resolve_periods(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: FiscalCalendar) -> list[tuple]:
@@ -369,9 +371,9 @@ def _resolve_periods(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: Fisc
         for text in texts:
             try:
                 period = parse_period(text, frequency, calendar, profile.period_format)
-                out.append((f"{frequency}:{text}", period.start, period.frequency, None))
+                out.append((f"{frequency}:{text}", period.start, period.frequency, None, None))
             except PeriodError as error:
-                out.append((f"{frequency}:{text}", None, None, str(error)))
+                out.append((f"{frequency}:{text}", None, None, *_coded(reason_of(error))))
     return out
 
 
@@ -400,13 +402,13 @@ def _maps(ws, kpis: dict[str, _Kpi], profile: Profile, calendar: FiscalCalendar,
     ids = sorted({k.kpi_id for k in kpis.values()})
     number = {kpi_id: n for n, kpi_id in enumerate(ids)}
     _table(ws, "kpi_map", "kpi_key VARCHAR, kpi_id VARCHAR, kpi_number INTEGER, frequency VARCHAR, unit VARCHAR, "
-           "error VARCHAR, error_column VARCHAR, computed BOOLEAN",
-           [(k.key, k.kpi_id, number[k.kpi_id], k.frequency, k.unit, k.error, k.error_column, k.computed)
+           "error VARCHAR, error_params VARCHAR, error_column VARCHAR, computed BOOLEAN",
+           [(k.key, k.kpi_id, number[k.kpi_id], k.frequency, k.unit, *_coded(k.error), k.error_column, k.computed)
             for k in kpis.values()])
     periods = _resolve_periods(ws, kpis, profile, calendar)
     starts = {start: n for n, start in enumerate(sorted({p[1] for p in periods if p[1] is not None}))}
     _table(ws, "period_map", "lookup VARCHAR, period_start DATE, period_number INTEGER, period_frequency VARCHAR, "
-           "error VARCHAR", [(lookup, start, starts.get(start), *rest) for lookup, start, *rest in periods])
+           "error VARCHAR, error_params VARCHAR", [(lookup, start, starts.get(start), *rest) for lookup, start, *rest in periods])
     return _KeySpace(tuple(ids), len(starts), breakdowns=bool({"dimension", "member"} & filled))
 
 
@@ -429,7 +431,8 @@ _OBSERVED = "period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS
 _TARGETED = "period_start IS NOT NULL AND dimension = '' AND (n_target IS NOT NULL OR n_target_low IS NOT NULL)"
 _LOADS = ("period_start IS NOT NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL OR n_target IS NOT NULL "
           "OR n_target_low IS NOT NULL)")
-_PROBLEMS = "_line BIGINT, col VARCHAR, period VARCHAR, value VARCHAR, reason VARCHAR"
+# A problem's reason is a code of metrics.reasons and its params as JSON, worded in _report_errors.
+_PROBLEMS = "_line BIGINT, col VARCHAR, period VARCHAR, value VARCHAR, code VARCHAR, params VARCHAR"
 
 
 @dataclass
@@ -461,8 +464,8 @@ def _parse(ws, profile: Profile, filled: set[str], keys: _KeySpace) -> _Tally:
     ws.execute("CREATE OR REPLACE TEMP TABLE parsed_rows AS FROM parsed")
     ws.execute("CREATE OR REPLACE TEMP VIEW parsed AS FROM parsed_rows")
     ws.execute("INSERT INTO problems " + " UNION ALL ".join(
-        f"SELECT _line, {column}, v_period, {value}, {reason} FROM parsed WHERE {where}"
-        for where, column, value, reason in checks))
+        f"SELECT _line, {column}, v_period, {value}, {code}, {params} FROM parsed WHERE {where}"
+        for where, column, value, code, params in checks))
     if tally.repeated:
         _conflicting_repeats(ws)
     return tally
@@ -488,54 +491,54 @@ def _parsed_view(ws, profile: Profile, filled: set[str]) -> None:
     breakdown = ", ".join((f"coalesce(s.v_{n}, '')" if n in filled else "''") + f" AS {n}"
                           for n in ("dimension", "member"))
     ws.execute(f"""CREATE OR REPLACE TEMP VIEW parsed AS
-        SELECT s._line, s.v_period, k.kpi_id, k.frequency, k.unit, k.error AS kpi_error, k.error_column AS kpi_column,
+        SELECT s._line, s.v_period, k.kpi_id, k.frequency, k.unit, k.error AS kpi_error,
+               k.error_params AS kpi_error_params, k.error_column AS kpi_column,
                coalesce(s.f_kpi_id, s.f_kpi_name) AS kpi_key, p.period_start, p.period_frequency,
-               p.error AS period_error, k.kpi_number, p.period_number, k.computed, {breakdown}, {note} AS note,
+               p.error AS period_error, p.error_params AS period_error_params, k.kpi_number, p.period_number, k.computed, {breakdown}, {note} AS note,
                {values}
         FROM shaped s
         LEFT JOIN kpi_map k ON k.kpi_key = coalesce(s.f_kpi_id, s.f_kpi_name)
         LEFT JOIN period_map p ON p.lookup = k.frequency || ':' || s.v_period""")
 
 
-def _checks(profile: Profile, filled: set[str]) -> list[tuple[str, str, str, str]]:
+def _checks(profile: Profile, filled: set[str]) -> list[tuple[str, str, str, str, str]]:
     """Each way a parsed row is rejected, as SQL over `parsed`: (condition, column, value,
-    reason). One list, so that counting the bad rows and listing them cannot disagree.
-    Checks of fields the profile leaves empty (always NULL, so never failing) are left out."""
+    reason code, reason params as JSON). One list, so that counting the bad rows and listing
+    them cannot disagree. Checks of fields the profile leaves empty (always NULL, so never
+    failing) are left out."""
     key_column = _literal(profile.columns["kpi_id"].column if "kpi_id" in profile.columns and
                           profile.columns["kpi_id"].column else "kpi_id")
     period_column = _literal(profile.columns["period"].column if "period" in profile.columns and
                              profile.columns["period"].column else "period")
     checks = [
         ("kpi_error IS NOT NULL OR kpi_key IS NULL", f"coalesce(kpi_column, {key_column})", "kpi_key",
-         "coalesce(kpi_error, 'no KPI id on this row')"),
+         "coalesce(kpi_error, 'import.no_kpi')", "coalesce(kpi_error_params, '{}')"),
         ("kpi_error IS NULL AND kpi_key IS NOT NULL AND period_start IS NULL", period_column, "v_period",
-         "coalesce(period_error, 'no period on this row')"),
+         "coalesce(period_error, 'import.no_period')", "coalesce(period_error_params, '{}')"),
         ("kpi_error IS NULL AND period_start IS NOT NULL AND period_frequency <> frequency "
          "AND (n_value IS NOT NULL OR n_numerator IS NOT NULL "
          "OR (period_frequency <> 'annual' AND (n_target IS NOT NULL OR n_target_low IS NOT NULL)))",
-         period_column, "v_period",
-         "v_period || ' is a ' || period_frequency || ' period but the KPI is ' || frequency"),
+         period_column, "v_period", "'import.wrong_frequency'",
+         "json_object('period', v_period, 'period_frequency', period_frequency, 'frequency', frequency)::VARCHAR"),
     ]
     for name in (n for n in VALUE_COLUMNS if n in filled):
         column = _literal(profile.columns[name].column if name in profile.columns else name)
         # The missing-word test only runs on the cells that are not numbers.
         checks.append((f"n_{name} IS NULL AND kpi_error IS NULL AND NOT {_missing_sql('v_' + name, profile)}",
-                       column, f"v_{name}", "'not a number'"))
+                       column, f"v_{name}", "'import.not_a_number'", "'{}'"))
         checks.append((f"n_{name} IS NOT NULL AND contains(v_{name}, '%') AND unit <> 'percent' AND kpi_error IS NULL",
-                       column, f"v_{name}", "'has a % sign but the KPI''s unit is ' || unit"))
+                       column, f"v_{name}", "'import.percent_sign'", "json_object('unit', unit)::VARCHAR"))
     if {"value", "numerator"} & filled:
         column = _literal(profile.columns["value"].column if "value" in profile.columns else "value")
         checks.append(("computed AND kpi_error IS NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)",
-                       column, "coalesce(v_value, v_numerator)",
-                       "'the KPI is computed from raw data by its SQL definition: its values come from there, "
-                       "not from files (its targets can be imported)'"))
+                       column, "coalesce(v_value, v_numerator)", "'import.computed'", "'{}'"))
     if {"target_low", "target_high"} <= filled:
         checks.append(("n_target_low > n_target_high", "'target_low'", "v_target_low || ' > ' || v_target_high",
-                       "'the low end of the target range is above the high end'"))
+                       "'import.target_range'", "'{}'"))
     return checks
 
 
-def _tally(ws, checks: list[tuple[str, str, str, str]], keys: _KeySpace) -> _Tally:
+def _tally(ws, checks: list[tuple[str, str, str, str, str]], keys: _KeySpace) -> _Tally:
     """One aggregate over every parsed row (one more only for breakdowns or a vast key space)."""
     # As a CASE, each check runs only on the rows no earlier one has failed, and its costly
     # parts (the missing words) only where its cheap ones hold; an aggregate's FILTER with
@@ -572,17 +575,17 @@ def _conflicting_repeats(ws) -> None:
             FROM loadable GROUP BY ALL
             HAVING count(DISTINCT (n_value, n_numerator, n_denominator)) > 1
         )
-        SELECT l._line, 'period', l.v_period, l.v_period,
-               'the same KPI, period and breakdown has a different value on line ' ||
-               array_to_string(list_filter(d.lines, lambda x: x <> l._line), ', ')
+        SELECT l._line, 'period', l.v_period, l.v_period, 'import.repeated',
+               json_object('lines', array_to_string(list_filter(d.lines, lambda x: x <> l._line), ', '))::VARCHAR
         FROM loadable l JOIN doubled d USING (kpi_id, period_start, dimension, member)""")
 
 
 def _report_errors(ws, report: ImportReport) -> None:
     report.error_count = ws.execute("SELECT count(*) FROM problems").scalar()
     report.rejected = ws.execute("SELECT count(DISTINCT _line) FROM problems").scalar()
-    report.errors = [{"line": r[0], "column": r[1], "period": r[2], "value": r[3], "reason": r[4]}
-                     for r in ws.execute(f"SELECT _line, col, period, value, reason FROM problems "
+    report.errors = [{"line": r[0], "column": r[1], "period": r[2], "value": r[3],
+                      "reason": Reason(r[4], **json.loads(r[5]))}
+                     for r in ws.execute(f"SELECT _line, col, period, value, code, params FROM problems "
                                          f"ORDER BY _line, col LIMIT {REPORT_ERRORS}").rows]
 
 
@@ -668,9 +671,9 @@ def _import(ws, warehouse: Warehouse, calendar: FiscalCalendar, path: Path, prof
     try:
         staged = stage_file(ws, path, profile, workdir=workdir)
     except SourceError as error:
-        raise ImportError_(str(error)) from None
+        raise ImportError_(reason_of(error)) from None
     if staged.rows == 0:
-        raise ImportError_("The file has a header but no rows of data.")
+        raise ImportError_(Reason("import.no_rows"))
     report.headers, report.sheet, report.sheets = staged.headers, staged.sheet, list(staged.sheets)
     report.encoding, report.delimiter = staged.encoding, staged.delimiter
     filled = _shape_rows(ws, profile, staged)
@@ -785,11 +788,11 @@ def revert_batch(warehouse: Warehouse, batch_id: int, username: str) -> dict[str
     with warehouse.transaction() as tx:
         batch = tx.execute("SELECT status, kind FROM import_batches WHERE id = ?", [batch_id]).first()
         if batch is None:
-            raise ImportError_(f"There is no import {batch_id}.")
+            raise ImportError_(Reason("import.no_import", batch=batch_id))
         if batch["kind"] != "import":
-            raise ImportError_(f"Batch {batch_id} is a {batch['kind']}, not an import; it cannot be reverted here.")
+            raise ImportError_(Reason("import.not_an_import", batch=batch_id, kind=batch["kind"]))
         if batch["status"] == "reverted":
-            raise ImportError_(f"Import {batch_id} was already reverted.")
+            raise ImportError_(Reason("import.reverted", batch=batch_id))
         restored = tx.execute("SELECT count(*) FROM import_replaced_observations WHERE replaced_by = ?",
                               [batch_id]).scalar()
         tx.execute("DELETE FROM observations WHERE batch_id = ?", [batch_id])

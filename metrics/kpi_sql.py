@@ -19,6 +19,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import duckdb
 
+from metrics.reasons import Reason
 from metrics.sandbox import Sandbox, SandboxError
 
 MAX_LENGTH = 20_000
@@ -73,21 +74,20 @@ def output_columns(sandbox: Sandbox, sql: str, *, timeout: float = CHECK_TIMEOUT
     try:
         result = sandbox.run(f"SELECT * FROM (\n{sql}\n) AS definition LIMIT 0", timeout=timeout, max_rows=0)
     except SandboxError as error:
-        raise DefinitionError(f"The definition does not run: {error}") from None
+        raise DefinitionError(Reason("definition.does_not_run", problem=str(error))) from None
     columns = tuple(column.lower() for column in result.columns)
     # A repeated name comes back from DuckDB as value_1 and is refused here as unknown.
     extra = [column for column in columns if column not in OUTPUT_COLUMNS]
     if extra:
-        raise DefinitionError(f"Unexpected output column(s) {', '.join(extra)}: a definition returns only "
-                              f"{', '.join(OUTPUT_COLUMNS)} (rename with AS, or drop them).")
+        raise DefinitionError(Reason("definition.extra_columns", columns=", ".join(extra),
+                                     allowed=", ".join(OUTPUT_COLUMNS)))
     if "period" not in columns:
-        raise DefinitionError("The definition must return a column named period (e.g. "
-                              "date_trunc('month', created) AS period).")
+        raise DefinitionError(Reason("definition.no_period"))
     has_ratio = "numerator" in columns and "denominator" in columns
     if "value" in columns and ("numerator" in columns or "denominator" in columns):
-        raise DefinitionError("Return either value, or numerator and denominator, not both.")
+        raise DefinitionError(Reason("definition.value_and_ratio"))
     if "value" not in columns and not has_ratio:
-        raise DefinitionError("The definition must return value, or both numerator and denominator.")
+        raise DefinitionError(Reason("definition.no_value"))
     return columns
 
 
@@ -96,9 +96,9 @@ def _normalise(sql: str) -> str:
     """Trim the text and drop one trailing statement terminator (possibly followed by a
     comment), so the definition can sit inside a subquery."""
     if not isinstance(sql, str) or not sql.strip():
-        raise DefinitionError("The definition is empty: write a SELECT that returns period and value.")
+        raise DefinitionError(Reason("definition.empty"))
     if len(sql) > MAX_LENGTH:
-        raise DefinitionError(f"The definition is {len(sql):,} characters long; the limit is {MAX_LENGTH:,}.")
+        raise DefinitionError(Reason("definition.too_long", length=f"{len(sql):,}", limit=f"{MAX_LENGTH:,}"))
     text = sql.strip()
     try:
         tokens = [t for t in duckdb.tokenize(text) if t[1] != duckdb.token_type.comment]
@@ -114,25 +114,22 @@ def _parse(text: str) -> dict:
     try:
         statements = duckdb.extract_statements(text)
     except duckdb.Error as error:
-        raise DefinitionError(f"The definition is not valid SQL: {_first_line(error)}") from None
+        raise DefinitionError(Reason("definition.not_sql", problem=_first_line(error))) from None
     if len(statements) != 1:
-        raise DefinitionError(f"The definition holds {len(statements)} statements; a KPI definition is a "
-                              "single SELECT (remove everything after the first semicolon).")
+        raise DefinitionError(Reason("definition.statements", count=len(statements)))
     kind = statements[0].type
     if kind != duckdb.StatementType.SELECT:
-        raise DefinitionError(f"A KPI definition is a single SELECT; this is a {kind.name} statement, "
-                              "which cannot change data or settings here.")
+        raise DefinitionError(Reason("definition.not_select", kind=kind.name))
     # A throwaway connection: the parser needs one, and it never sees any data.
     with duckdb.connect(":memory:") as connection:
         tree = json.loads(connection.execute("SELECT json_serialize_sql($1)", [text]).fetchone()[0])
     if tree.get("error"):
         # e.g. PIVOT/DESCRIBE-style SELECTs the serialiser cannot represent: refuse rather
         # than run something we could not inspect.
-        raise DefinitionError("The definition cannot be checked: "
-                              f"{tree.get('error_message', 'unknown parser error')}. "
-                              "Write it as a plain SELECT ... FROM dataset.")
+        raise DefinitionError(Reason("definition.unchecked",
+                                     problem=tree.get("error_message", "unknown parser error")))
     if len(tree["statements"]) != 1:
-        raise DefinitionError("A KPI definition is a single SELECT statement.")
+        raise DefinitionError(Reason("definition.one_select"))
     return tree["statements"][0]
 
 
@@ -158,12 +155,11 @@ def _table_references(node: Any, allowed: set[str], dataset_names: list[str],
     kind = node.get("type")
     if kind == "TABLE_FUNCTION":
         name = _function_name(node)
-        raise DefinitionError(f"Table functions such as {name}() are not allowed in a KPI definition: "
-                              "read from the datasets by name (FROM dataset).")
+        raise DefinitionError(Reason("definition.table_function", name=name))
     if kind == "SHOW_REF":
-        raise DefinitionError("DESCRIBE, SHOW and SUMMARIZE are not allowed in a KPI definition.")
+        raise DefinitionError(Reason("definition.describe"))
     if node.get("class") == "PARAMETER":
-        raise DefinitionError("A KPI definition cannot take parameters ($1, ?): write the values in.")
+        raise DefinitionError(Reason("definition.parameters"))
     entries = (node.get("cte_map") or {}).get("map") or []
     if entries:
         names = [entry["key"].lower() for entry in entries]
@@ -185,14 +181,14 @@ def _check_table(node: dict, allowed: set[str], dataset_names: list[str], ctes: 
         return
     qualified = ".".join(part for part in (node.get("catalog_name"), node.get("schema_name"), name) if part)
     if node.get("catalog_name") or node.get("schema_name"):
-        raise DefinitionError(f"{qualified} is not a dataset: name datasets without a schema "
-                              f"(available: {', '.join(dataset_names) or 'none'}).")
+        raise DefinitionError(Reason("definition.schema", table=qualified,
+                                     datasets=", ".join(dataset_names) or Reason("definition.none")))
     if name.lower() in ctes:
         return
     if name.lower() not in allowed:
-        what = "a file path" if any(c in name for c in "/\\.:") else "not a dataset"
-        raise DefinitionError(f"{name!r} is {what}: a KPI definition can read only the datasets "
-                              f"{', '.join(dataset_names) or '(none loaded yet)'}.")
+        code = "definition.file_path" if any(c in name for c in "/\\.:") else "definition.not_a_dataset"
+        raise DefinitionError(Reason(code, table=repr(name),
+                                     datasets=", ".join(dataset_names) or Reason("definition.no_datasets")))
     yield name.lower()
 
 

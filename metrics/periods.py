@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from metrics.reasons import Reason
+
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "annual")
 _MONTHS = {"monthly": 1, "quarterly": 3, "annual": 12}
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -95,13 +97,15 @@ def parse_date(text: str) -> date:
     """An ISO date `YYYY-MM-DD`, with a message naming the impossible part."""
     match = _DAY.match(text.strip())
     if not match:
-        raise PeriodError(f"{text!r} is not a date in the form YYYY-MM-DD")
+        raise PeriodError(Reason("period.not_a_date", text=repr(text)))
     year, month, day = (int(g) for g in match.groups())
     if not 1 <= month <= 12:
-        raise PeriodError(f"{text!r} is not a real date: there is no month {month}")
+        raise PeriodError(Reason("period.no_month", text=repr(text), month=month))
     days = _calendar.monthrange(year, month)[1]
     if not 1 <= day <= days:
-        raise PeriodError(f"{text!r} is not a real date: {_MONTH_NAMES[month - 1]} {year} has {days} days")
+        # month_name is English; the web layer names the month in the reader's language
+        raise PeriodError(Reason("period.short_month", text=repr(text), month_name=_MONTH_NAMES[month - 1],
+                                 month=month, year=year, days=days))
     return date(year, month, day)
 
 
@@ -182,11 +186,11 @@ class FiscalCalendar:
                 return Period("weekly", date.fromisocalendar(year, week, 1))
             except ValueError:
                 weeks = date(year, 12, 28).isocalendar()[1]
-                raise PeriodError(f"{raw!r} is not a real week: {year} has {weeks} ISO weeks") from None
+                raise PeriodError(Reason("period.no_week", text=repr(raw), year=year, weeks=weeks)) from None
         if match := _MONTH.match(raw):
             year, month = int(match[1]), int(match[2])
             if not 1 <= month <= 12:
-                raise PeriodError(f"{raw!r} is not a real month: months run 01 to 12")
+                raise PeriodError(Reason("period.month_range", text=repr(raw)))
             return Period("monthly", date(year, month, 1))
         if match := _FISCAL_QUARTER.match(upper):
             fiscal_year, quarter = int(match[1]), int(match[2])
@@ -200,14 +204,12 @@ class FiscalCalendar:
             return self.fiscal_year_period(int(match[1]))
         if match := _YEAR.match(raw):
             return Period("annual", date(int(match[1]), 1, 1))
-        raise PeriodError(
-            f"{raw!r} is not a period; write a day 2024-03-05, a week 2024-W10, a month 2024-03, "
-            "a quarter 2024-Q1 or FY2024-Q1, a fiscal year FY2024 or a year 2024")
+        raise PeriodError(Reason("period.unreadable", text=repr(raw)))
 
     @staticmethod
     def _check_quarter(raw: str, quarter: int) -> None:
         if not 1 <= quarter <= 4:
-            raise PeriodError(f"{raw!r} is not a real quarter: quarters run Q1 to Q4")
+            raise PeriodError(Reason("period.quarter_range", text=repr(raw)))
 
     def label(self, period: Period) -> str:
         """The canonical text of `period`, which `parse` reads back to the same period."""

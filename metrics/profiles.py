@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from metrics.reasons import Reason
 from metrics.schema import AGGREGATIONS, DIRECTIONS, FREQUENCIES, UNITS
 
 # What a column mapping may name. Observation fields, then KPI fields.
@@ -96,67 +97,67 @@ class Profile:
     def parse(cls, document: Any) -> "Profile":
         problems: list[str] = []
         if not isinstance(document, dict):
-            raise ProfileError(["a profile is a JSON object such as {\"shape\": \"long\", \"columns\": {...}}"])
+            raise ProfileError([Reason("profile.not_object")])
         known = {"shape", "columns", "wide", "encoding", "delimiter", "sheet", "header_row", "period_format",
                  "decimal", "values", "on_error", "name", "description"}
-        problems += [f"unknown key {key!r}; known keys are {', '.join(sorted(known))}"
+        problems += [Reason("profile.unknown_key", key=repr(key), known=", ".join(sorted(known)))
                      for key in document if key not in known]
         shape = document.get("shape")
         if shape not in ("long", "wide"):
-            problems.append('"shape" must be "long" or "wide"')
+            problems.append(Reason("profile.shape"))
         columns = _columns(document.get("columns"), problems)
         wide = _wide(document.get("wide"), shape, problems)
         values = document.get("values") or {}
         if not isinstance(values, dict):
-            problems.append('"values" must be an object of value maps, "missing" and "percent"')
+            problems.append(Reason("profile.values"))
             values = {}
         value_maps: dict[str, dict[str, str]] = {}
         for name, mapping in values.items():
             if name in ("missing", "percent"):
                 continue
             if name not in FIELDS or not isinstance(mapping, dict):
-                problems.append(f'"values.{name}" must map source words to model words for a field')
+                problems.append(Reason("profile.value_map", name=name))
                 continue
             allowed = CATEGORIES.get(name)
             for source, target in mapping.items():
                 if allowed and target not in allowed:
-                    problems.append(f'"values.{name}": {target!r} is not one of {", ".join(allowed)}')
+                    problems.append(Reason("profile.value_word", name=name, word=repr(target), allowed=", ".join(allowed)))
             value_maps[name] = {str(k).strip().lower(): v for k, v in mapping.items()}
         missing = values.get("missing", list(DEFAULT_MISSING))
         if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
-            problems.append('"values.missing" must be a list of words such as ["NA", "N/A"]')
+            problems.append(Reason("profile.missing"))
             missing = list(DEFAULT_MISSING)
         percent = values.get("percent", "auto")
         if percent not in PERCENT_MODES:
-            problems.append(f'"values.percent" must be one of {", ".join(PERCENT_MODES)}')
+            problems.append(Reason("profile.percent", allowed=", ".join(PERCENT_MODES)))
         encoding = document.get("encoding") or "auto"
         if str(encoding).lower() not in ENCODINGS:
-            problems.append(f'"encoding" must be one of {", ".join(ENCODINGS)}')
+            problems.append(Reason("profile.encoding", allowed=", ".join(ENCODINGS)))
         delimiter = document.get("delimiter")
         if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
-            problems.append('"delimiter" must be one character such as "," or ";" (or leave it out to detect)')
+            problems.append(Reason("profile.delimiter"))
         decimal = document.get("decimal", ".")
         if decimal not in (".", ","):
-            problems.append('"decimal" must be "." or ","')
+            problems.append(Reason("profile.decimal"))
         on_error = document.get("on_error", "reject")
         if on_error not in ("reject", "skip"):
-            problems.append('"on_error" must be "reject" or "skip"')
+            problems.append(Reason("profile.on_error"))
         header_row = document.get("header_row", 1)
         if not isinstance(header_row, int) or not 1 <= header_row <= 100:
-            problems.append('"header_row" must be a row number from 1 to 100')
+            problems.append(Reason("profile.header_row"))
         period_format = document.get("period_format")
         if period_format is not None and (not isinstance(period_format, str) or
                                           (period_format != "excel" and "%" not in period_format)):
-            problems.append('"period_format" must be a date format such as "%m/%d/%Y", or "excel" for serial numbers')
+            problems.append(Reason("profile.period_format"))
         if "kpi_id" not in columns and "kpi_name" not in columns:
-            problems.append('"columns" must name "kpi_id" (or "kpi_name", from which ids are made)')
+            problems.append(Reason("profile.kpi_column"))
         if shape == "long":
             if "period" not in columns:
-                problems.append('a long profile needs "columns.period"')
+                problems.append(Reason("profile.long_period"))
             if not {"value", "target", "target_low", "numerator"} & set(columns):
-                problems.append('a long profile needs "columns.value" (or target columns for a targets-only file)')
+                problems.append(Reason("profile.long_value"))
         if ("target_low" in columns) != ("target_high" in columns):
-            problems.append('"target_low" and "target_high" come together')
+            problems.append(Reason("profile.target_pair"))
         if problems:
             raise ProfileError(problems)
         return cls(shape=shape, columns=columns, wide=wide, encoding=str(encoding).lower(), delimiter=delimiter,
@@ -188,12 +189,12 @@ class Profile:
 
 def _columns(raw: Any, problems: list[str]) -> dict[str, Source]:
     if not isinstance(raw, dict):
-        problems.append('"columns" must be an object mapping fields to column names')
+        problems.append(Reason("profile.columns"))
         return {}
     columns = {}
     for name, spec in raw.items():
         if name not in FIELDS:
-            problems.append(f'"columns.{name}" is not a field; fields are {", ".join(FIELDS)}')
+            problems.append(Reason("profile.not_a_field", name=name, fields=", ".join(FIELDS)))
             continue
         if spec is None:
             continue
@@ -205,37 +206,36 @@ def _columns(raw: Any, problems: list[str]) -> dict[str, Source]:
                 and _TEMPLATE_PART.search(spec["template"]):
             columns[name] = Source(template=spec["template"])
         else:
-            problems.append(f'"columns.{name}" must be a column name, {{"value": ...}} or {{"template": "{{A}}/{{B}}"}}')
+            problems.append(Reason("profile.column_source", name=name))
     return columns
 
 
 def _wide(raw: Any, shape: str | None, problems: list[str]) -> tuple[WideRule, ...]:
     if shape != "wide":
         if raw:
-            problems.append('"wide" rules belong to a wide profile')
+            problems.append(Reason("profile.wide_only"))
         return ()
     if not isinstance(raw, list) or not raw:
-        problems.append('a wide profile needs "wide": [{"pattern": "^FY (\\\\d{2}) Actual$", "period": "FY20{1}", '
-                        '"kind": "actual"}]')
+        problems.append(Reason("profile.wide_needed"))
         return ()
     rules = []
     for number, rule in enumerate(raw, start=1):
         if not isinstance(rule, dict) or not {"pattern", "period", "kind"} <= set(rule):
-            problems.append(f'wide rule {number} needs "pattern", "period" and "kind"')
+            problems.append(Reason("profile.wide_rule", number=number))
             continue
         try:
             pattern = re.compile(rule["pattern"], re.IGNORECASE)
         except (re.error, TypeError) as error:
-            problems.append(f'wide rule {number}: the pattern is not a regular expression ({error})')
+            problems.append(Reason("profile.wide_pattern", number=number, problem=str(error)))
             continue
         kind = rule["kind"]
         kinds = kind.values() if isinstance(kind, dict) else [kind]
         if not all(k in WIDE_KINDS for k in kinds):
-            problems.append(f'wide rule {number}: "kind" must be one of {", ".join(WIDE_KINDS)} (or a map to them)')
+            problems.append(Reason("profile.wide_kind", number=number, allowed=", ".join(WIDE_KINDS)))
             continue
         groups = [int(g) for g in re.findall(r"{(\d+)}", rule["period"])]
         if any(g > pattern.groups for g in groups):
-            problems.append(f'wide rule {number}: "period" uses a group the pattern does not have')
+            problems.append(Reason("profile.wide_group", number=number))
             continue
         rules.append(WideRule(pattern, rule["period"], kind))
     return tuple(rules)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from metrics.reasons import Reason
+
 MAX_COLUMNS = 500
 MAX_ROWS = 5_000_000
 MAX_XLSX_UNPACKED = 300 * 1024 * 1024   # bytes, all members together
@@ -79,7 +81,7 @@ def detect_encoding(path: Path, named: str = "auto") -> str:
     with open(path, "rb") as handle:
         head = handle.read(_SNIFF_BYTES)
     if not head:
-        raise SourceError("The file is empty.")
+        raise SourceError(Reason("file.empty"))
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -87,8 +89,7 @@ def detect_encoding(path: Path, named: str = "auto") -> str:
     if named != "auto":
         return named
     if b"\x00" in head:
-        raise SourceError("The file looks binary, not like a CSV or XLSX export. Export the table as CSV "
-                          "(UTF-8) or XLSX and try again.")
+        raise SourceError(Reason("file.binary"))
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         with open(path, "rb") as handle:
@@ -102,9 +103,7 @@ def detect_encoding(path: Path, named: str = "auto") -> str:
     # pasted together; reading it either way would garble one part, so say so instead.
     with open(path, "rb") as handle:
         if _UTF8_LETTER.search(handle.read()):
-            raise SourceError("The file mixes encodings: some lines are UTF-8 and others are not (for example "
-                              "cp1252). Save it again from the spreadsheet as CSV UTF-8, or name the encoding "
-                              "in the profile if you are sure of it.")
+            raise SourceError(Reason("file.mixed_encodings"))
     return "cp1252"
 
 
@@ -123,8 +122,7 @@ def as_utf8(path: Path, encoding: str, workdir: Path) -> Path:
                 out.write(chunk)
     except UnicodeDecodeError as error:
         target.unlink(missing_ok=True)
-        raise SourceError(f"The file is not valid {encoding} (byte {error.start}); save it as UTF-8 or name its "
-                          "encoding in the profile.") from None
+        raise SourceError(Reason("file.bad_encoding", encoding=encoding, byte=error.start)) from None
     return target
 
 
@@ -140,13 +138,13 @@ def _header(text_path: Path, delimiter: str, header_row: int) -> list[str]:
         for number, row in enumerate(reader, start=1):
             if number == header_row:
                 return [cell.strip() for cell in row]
-    raise SourceError("The file has no header row." if header_row == 1 else f"The file has fewer than {header_row} rows.")
+    raise SourceError(Reason("file.no_header") if header_row == 1 else Reason("file.few_rows", rows=header_row))
 
 
 def stage_csv(workspace, path: Path, *, encoding: str = "auto", delimiter: str | None = None,
               header_row: int = 1, workdir: Path) -> Staged:
     if os.path.getsize(path) == 0:
-        raise SourceError("The file is empty.")
+        raise SourceError(Reason("file.empty"))
     encoding = detect_encoding(path, encoding)
     text_path = as_utf8(path, encoding, workdir)
     try:
@@ -155,7 +153,7 @@ def stage_csv(workspace, path: Path, *, encoding: str = "auto", delimiter: str |
         delimiter = delimiter or _sniff_delimiter(head)
         headers = _header(text_path, delimiter, header_row)
         if len(headers) > MAX_COLUMNS:
-            raise SourceError(f"The file has {len(headers)} columns; CityStat reads at most {MAX_COLUMNS}.")
+            raise SourceError(Reason("file.too_wide", count=len(headers), limit=MAX_COLUMNS))
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
         try:
             workspace.execute(
@@ -171,14 +169,13 @@ def stage_csv(workspace, path: Path, *, encoding: str = "auto", delimiter: str |
                               "FROM raw_cells")
         except Exception as error:   # DuckDB's CSV errors carry the line; say it plainly
             message = str(error).split("\n")[0].removeprefix("Invalid Input Error: ")
-            raise SourceError(f"The file could not be read as a table with {delimiter!r} between cells: {message}. "
-                              "Check that every row has as many cells as the header.") from None
+            raise SourceError(Reason("file.not_a_table", delimiter=repr(delimiter), problem=message)) from None
     finally:
         if text_path != path:
             text_path.unlink(missing_ok=True)
     rows = workspace.execute("SELECT count(*) FROM raw_cells").scalar()
     if rows > MAX_ROWS:
-        raise SourceError(f"The file has {rows:,} rows; CityStat imports at most {MAX_ROWS:,} at a time.")
+        raise SourceError(Reason("file.too_long", rows=f"{rows:,}", limit=f"{MAX_ROWS:,}"))
     return Staged("csv", headers, rows, encoding=encoding, delimiter=delimiter)
 
 
@@ -190,18 +187,16 @@ def check_xlsx(path: Path) -> None:
             members = archive.infolist()
             names = {m.filename for m in members}
             if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-                raise SourceError("The file is a zip archive but not an Excel workbook (.xlsx).")
+                raise SourceError(Reason("file.zip_not_xlsx"))
             unpacked = sum(m.file_size for m in members)
             if unpacked > MAX_XLSX_UNPACKED:
-                raise SourceError(f"The workbook would unpack to {unpacked // (1024 * 1024)} MB; the limit is "
-                                  f"{MAX_XLSX_UNPACKED // (1024 * 1024)} MB.")
+                raise SourceError(Reason("file.xlsx_too_big", size=unpacked // (1024 * 1024),
+                                         limit=MAX_XLSX_UNPACKED // (1024 * 1024)))
             for member in members:
                 if member.compress_size and member.file_size / member.compress_size > MAX_XLSX_RATIO:
-                    raise SourceError("The workbook is compressed suspiciously tightly (a zip bomb?) and was not "
-                                      "opened.")
+                    raise SourceError(Reason("file.zip_bomb"))
     except zipfile.BadZipFile:
-        raise SourceError("The file claims to be a workbook but is not a valid .xlsx (a damaged or truncated "
-                          "zip).") from None
+        raise SourceError(Reason("file.bad_xlsx")) from None
 
 
 def _cell_text(value) -> str | None:
@@ -225,25 +220,25 @@ def stage_xlsx(workspace, path: Path, *, sheet: str | None = None, header_row: i
     try:
         workbook = CalamineWorkbook.from_path(str(path))
     except Exception as error:
-        raise SourceError(f"The workbook could not be opened: {error}") from None
+        raise SourceError(Reason("file.xlsx_unopened", problem=str(error))) from None
     sheets = tuple(workbook.sheet_names)
     if not sheets:
-        raise SourceError("The workbook has no sheets.")
+        raise SourceError(Reason("file.no_sheets"))
     chosen = sheet or sheets[0]
     if chosen not in sheets:
-        raise SourceError(f"The workbook has no sheet {chosen!r}; its sheets are {', '.join(sheets)}.")
+        raise SourceError(Reason("file.no_sheet", sheet=repr(chosen), sheets=", ".join(sheets)))
     rows = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
     if len(rows) < header_row:
-        raise SourceError(f"The sheet {chosen!r} is empty." if header_row == 1 else
-                          f"The sheet {chosen!r} has fewer than {header_row} rows.")
+        raise SourceError(Reason("file.empty_sheet", sheet=repr(chosen)) if header_row == 1 else
+                          Reason("file.sheet_few_rows", sheet=repr(chosen), rows=header_row))
     headers = [(_cell_text(h) or "").strip() for h in rows[header_row - 1]]
     while headers and not headers[-1]:
         headers.pop()
     if len(headers) > MAX_COLUMNS:
-        raise SourceError(f"The sheet has {len(headers)} columns; CityStat reads at most {MAX_COLUMNS}.")
+        raise SourceError(Reason("file.sheet_too_wide", count=len(headers), limit=MAX_COLUMNS))
     body = rows[header_row:]
     if len(body) > MAX_ROWS:
-        raise SourceError(f"The sheet has {len(body):,} rows; CityStat imports at most {MAX_ROWS:,} at a time.")
+        raise SourceError(Reason("file.sheet_too_long", rows=f"{len(body):,}", limit=f"{MAX_ROWS:,}"))
     width = len(headers)
     data = {f"c{i}": [(_cell_text(row[i]) if i < len(row) else None) for row in body] for i in range(width)}
     frame = pd.DataFrame(data, dtype="string")
@@ -259,7 +254,7 @@ def stage_xlsx(workspace, path: Path, *, sheet: str | None = None, header_row: i
 def stage_file(workspace, path: Path, profile, *, workdir: Path) -> Staged:
     """Stage `path` (CSV or XLSX, by its content, not its name) as the temp table `raw`."""
     if os.path.getsize(path) == 0:
-        raise SourceError("The file is empty.")
+        raise SourceError(Reason("file.empty"))
     if is_xlsx(path):
         return stage_xlsx(workspace, path, sheet=profile.sheet, header_row=profile.header_row)
     return stage_csv(workspace, path, encoding=profile.encoding, delimiter=profile.delimiter,

@@ -316,10 +316,7 @@ def _rules(demo_app, prefixes=None):
 # -- the walk ------------------------------------------------------------------------------------------------
 # Answers of 500 that the walk finds and that are not leaks: each one is someone's bug to
 # fix (DESIGN §8: 4xx, never 500, for bad input). Remove a line when its route is fixed.
-KNOWN_SERVER_ERRORS = {
-    "GET /_dash-component-suites/<string:package_name>/<path:fingerprinted_path>":
-        "Dash raises DependencyException for a package or file it does not know; it should be a 404",
-}
+KNOWN_SERVER_ERRORS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -148,3 +148,22 @@ def test_kpi_range_callback_refuses_bad_inputs(client, periods, kpi_id):
     response = call(client, [("kpi-chart", "figure"), ("kpi-chart-summary", "children"), ("kpi-values", "children")],
                     [("kpi-range", "value", periods), ("kpi-prior", "value", [])], state=[("kpi-id", "data", kpi_id)])
     assert response.status_code == 204
+
+
+@pytest.mark.parametrize("inputs, state", [([], None), ("x", None), ([1, 2], None), (None, "nope")])
+def test_a_callback_request_not_shaped_like_its_callback_is_a_400(client, demo_app, inputs, state):
+    """Dash would answer a crafted body with the wrong inputs with a 500."""
+    from tests.helpers import ORIGIN
+    output = "..overview-kpis.children...overview-show-all.hidden.."
+    body = {"output": output, "outputs": {}, "changedPropIds": []}
+    if inputs is not None:
+        body["inputs"] = inputs
+    if state is not None:
+        body["state"] = state
+    response = client.post("/_dash-update-component", json=body, headers=ORIGIN)
+    assert response.status_code == 400 and response.get_json()["error"]
+
+
+def test_an_unknown_component_file_is_a_404(client):
+    assert client.get("/_dash-component-suites/no_such_package/x.js").status_code == 404
+    assert client.get("/_dash-component-suites/dash/no/such/file.js").status_code == 404

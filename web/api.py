@@ -25,8 +25,20 @@ def error_response(status: int, message: str, details: list | None = None):
 def _http_error(error: HTTPException):
     """JSON for API callers; the ordinary error page everywhere else."""
     if request.path.startswith("/api/"):
-        return error_response(error.code or 500, error.description or error.name)
+        return error_response(error.code or 500, http_message(error, current_language()))
     return error
+
+
+def http_message(error: HTTPException, language: str) -> str:
+    """What an HTTP error means for an API caller, in `language` (Werkzeug's own
+    descriptions are English and speak of servers, not of what to do)."""
+    code = error.code or 500
+    if code == 405:
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or [])) or "GET"
+        return translate("api.http_405", language, method=request.method, path=request.path[:200], allowed=allowed)
+    if code in (400, 404, 406, 415, 429):
+        return translate(f"api.http_{code}", language, path=request.path[:200])
+    return translate("api.http_other", language, code=code, name=error.name)
 
 
 @api.get("/health")
@@ -80,4 +92,4 @@ def add_kpi_commentary(kpi_id: str):
 @access("public")
 def unknown_route(_unknown: str):
     """Without this, Dash's catch-all page route would answer unknown API paths with HTML."""
-    return error_response(404, f"There is no API route {request.path}; the README lists the routes.")
+    return error_response(404, translate("api.no_route", current_language(), path=request.path[:200]))

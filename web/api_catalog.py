@@ -61,7 +61,7 @@ def _visible_kpi(kpi_id: str):
 def _export(kpi_id: str, kind: str):
     kpi = _visible_kpi(kpi_id)
     if kpi is None:
-        return error_response(404, f"There is no KPI {kpi_id[:128]!r}.")
+        return error_response(404, translate("api.no_kpi", current_language(), kpi_id=repr(kpi_id[:128])))
     services = current_services()
     rows = observation_rows(services, kpi, as_of_date())
     name = f"{kpi['id']}-observations.{kind}"

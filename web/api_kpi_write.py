@@ -20,7 +20,8 @@ def _body():
 
 
 def _refused(error: KpiWriteError):
-    return error_response(error.status, error.message(current_language()), error.problems)
+    language = current_language()
+    return error_response(error.status, error.message(language), error.problem_texts(language))
 
 
 @api.post("/kpis")

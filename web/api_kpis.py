@@ -8,11 +8,13 @@ from urllib.parse import urlencode
 
 from flask import jsonify, request, url_for
 
+from i18n import current_language, translate
 from metrics import computed, catalog, forecast, status
 from metrics.periods import Period, PeriodError, parse_date
 from web.api import api, error_response
 from web.auth import current_scope
 from web.http_cache import conditional
+from web.reasons import reason_of, say
 from web.rules import access
 from web.services import current_services
 
@@ -21,7 +23,15 @@ MAX_LIMIT = 1000
 
 
 class BadRequest(ValueError):
-    """A query parameter that cannot be used; the message says which and how to fix it."""
+    """A query parameter that cannot be used: the message key (api.*) that says which and
+    how to fix it, and its values; worded in the caller's language when answered."""
+
+    def __init__(self, key: str, **params):
+        self.key, self.params = key, params
+        super().__init__(translate(key, "en", **params))
+
+    def message(self, language: str) -> str:
+        return translate(self.key, language, **{name: say(value, language) for name, value in self.params.items()})
 
 
 def as_of_date() -> date:
@@ -32,7 +42,7 @@ def as_of_date() -> date:
     try:
         return parse_date(raw)
     except PeriodError as error:
-        raise BadRequest(f"as_of: {error}") from None
+        raise BadRequest("api.bad_as_of", problem=reason_of(error)) from None
 
 
 def _whole(name: str, default: int, low: int, high: int) -> int:
@@ -40,7 +50,7 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
     if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+        raise BadRequest("api.bad_whole", name=name, low=low, high=high, value=repr(raw[:40]))
     return int(raw)
 
 
@@ -75,7 +85,7 @@ def kpi_json(row: dict[str, Any], calendar, prediction: dict[str, Any] | None) -
 
 @api.errorhandler(BadRequest)
 def _bad_request(error: BadRequest):
-    return error_response(400, str(error))
+    return error_response(400, error.message(current_language()))
 
 
 @api.get("/kpis")
@@ -88,7 +98,7 @@ def list_kpis():
     as_of = as_of_date()
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in status.STATUSES:
-        raise BadRequest(f"status must be one of {', '.join(status.STATUSES)}, got {wanted!r}")
+        raise BadRequest("api.bad_status", allowed=", ".join(status.STATUSES), value=repr(wanted[:40]))
     limit = _whole("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
     offset = _whole("offset", 0, 0, 10**9)
     rows = status.kpi_statuses(services.warehouse, services.calendar, as_of,
@@ -116,7 +126,7 @@ def get_kpi(kpi_id: str):
     rows = status.kpi_statuses(services.warehouse, services.calendar, as_of, kpi_id=kpi_id,
                                published_only=scope.published_only)
     if not rows:
-        return error_response(404, f"There is no KPI {kpi_id!r}.")
+        return error_response(404, translate("api.no_kpi", current_language(), kpi_id=repr(kpi_id[:128])))
     row = rows[0]
     prediction = forecast.forecasts(services.warehouse, services.calendar, as_of, rows)[kpi_id]
     body = kpi_json(row, services.calendar, prediction)

@@ -20,6 +20,7 @@ from metrics import datasets
 from metrics.access import Scope
 from metrics.datasets import DatasetError, DatasetProfile, LoadReport
 from web import audit, importing
+from web.reasons import web_reason
 
 MAX_PROFILE_CHARS = 200_000
 
@@ -42,14 +43,14 @@ def may_revert(scope: Scope, batch: dict[str, Any]) -> bool:
 def parse_profile(text: Any) -> DatasetProfile:
     """The profile as sent (JSON text), checked; DatasetError says what to fix."""
     if not isinstance(text, str) or not text.strip():
-        raise DatasetError(['send the dataset profile as JSON text, e.g. {"name": "requests_311"}'])
+        raise DatasetError([web_reason("dataset.send_profile")])
     if len(text) > MAX_PROFILE_CHARS:
-        raise DatasetError([f"the profile is longer than {MAX_PROFILE_CHARS:,} characters"])
+        raise DatasetError([web_reason("dataset.profile_too_long", limit=f"{MAX_PROFILE_CHARS:,}")])
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        raise DatasetError([f"the profile is not valid JSON ({error.msg} at line {error.lineno}, "
-                            f"column {error.colno})"]) from None
+        raise DatasetError([web_reason("profile.bad_json", problem=error.msg, line=error.lineno,
+                                       column=error.colno)]) from None
     return DatasetProfile.parse(document)
 
 
@@ -82,7 +83,7 @@ def load(services, scope: Scope, path: Path, profile: DatasetProfile, *, file_na
     Returns the load report with what the recompute did under "computed"."""
     if not may_load(scope):
         audit.record(services, "dataset.load", "denied", actor=scope.username, target=profile.name)
-        raise PermissionError("Only analysts, managers and administrators may load datasets.")
+        raise PermissionError(web_reason("dataset.load_refused"))
     try:
         with services.sandbox.loading() as con:
             report: LoadReport = datasets.load(con, path, profile, actor=scope.username,
@@ -110,10 +111,10 @@ def revert(services, scope: Scope, batch_id: int) -> dict[str, Any]:
     """Undo one load (see metrics.datasets.revert), then recompute that dataset's KPIs."""
     batch = find_batch(services, batch_id)
     if batch is None:
-        raise NoSuchLoad([f"there is no load {batch_id}"])
+        raise NoSuchLoad([web_reason("dataset.no_such_load", batch=batch_id)])
     if batch["status"] == "loaded" and not may_revert(scope, batch):
         audit.record(services, "dataset.revert", "denied", actor=scope.username, target=str(batch_id))
-        raise PermissionError("Only managers, administrators and the person who made a load may revert it.")
+        raise PermissionError(web_reason("dataset.revert_refused"))
     try:
         with services.sandbox.loading() as con:
             result = datasets.revert(con, batch_id, actor=scope.username)

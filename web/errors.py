@@ -2,6 +2,7 @@
 with a short message (JSON for the API and Dash, plain text elsewhere)."""
 from __future__ import annotations
 
+from dash.exceptions import DependencyException
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -22,6 +23,11 @@ def init_errors(server) -> None:
             response.status_code = 413
             return response
         return message, 413
+
+    @server.errorhandler(DependencyException)
+    def _unknown_component_file(_error):
+        # Dash raises this for a component package or file it does not serve: a bad address.
+        return translate("errors.not_found", current_language()), 404
 
     @server.errorhandler(Exception)
     def _unexpected(error):

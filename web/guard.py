@@ -82,9 +82,14 @@ def _unauthenticated():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def _forbidden(reason: str, target: str):
+def _forbidden(why: str, target: str, level: str | None = None):
+    """403: the audit log keeps the reason in English, the caller reads it in their language."""
+    language = g.language_for_errors
+    reason = translate(f"guard.why.{why}", "en", level=level or "")
     audit.record(current_services(), "access", "denied", target=target[:255], details={"reason": reason})
-    response = jsonify({"error": translate("guard.forbidden", g.language_for_errors), "details": [reason]})
+    role = translate(f"role.{level}", language) if level else ""
+    response = jsonify({"error": translate("guard.forbidden", language),
+                        "details": [translate(f"guard.why.{why}", language, level=role)]})
     response.status_code = 403
     return response
 
@@ -121,11 +126,11 @@ def guard_request():
     if level is None:
         if request.endpoint is None:
             return None   # Flask answers 404 / 405 itself
-        return _forbidden("no access rule for this endpoint", request.path)
+        return _forbidden("no_rule", request.path)
 
     bearer = request.headers.get("Authorization", "").startswith("Bearer ")
     if request.method not in SAFE_METHODS and not bearer and level != "public" and not _same_origin():
-        return _forbidden("cross-site request", request.path)
+        return _forbidden("cross_site", request.path)
 
     if level == "page":
         return None if scope.authenticated else _unauthenticated()
@@ -133,7 +138,7 @@ def guard_request():
         return _guard_callback(scope)
     if scope.allows(level):
         return None
-    return _unauthenticated() if not scope.authenticated else _forbidden(f"needs {level}", request.path)
+    return _unauthenticated() if not scope.authenticated else _forbidden("needs", request.path, level)
 
 
 def _guard_callback(scope):
@@ -145,15 +150,31 @@ def _guard_callback(scope):
         pathname = next((i.get("value") for i in body.get("inputs", [])
                          if isinstance(i, dict) and i.get("property") == "pathname"), None)
         if not isinstance(pathname, str):
-            return _forbidden("no page named", "router")
+            return _forbidden("no_page", "router")
         level = page_level(urlsplit(pathname).path)
         if level is None:
-            return _forbidden("page without an access rule", pathname)
+            return _forbidden("page_no_rule", pathname)
         return None if scope.allows(level) else forbidden_page(pathname)
     level = current_app.extensions.get(CALLBACK_RULES, {}).get(output) if isinstance(output, str) else None
     if level is None:
-        return _forbidden("callback without an access rule", str(output)[:200])
-    return None if scope.allows(level) else _forbidden(f"callback needs {level}", output)
+        return _forbidden("callback_no_rule", str(output)[:200])
+    if not scope.allows(level):
+        return _forbidden("callback_needs", output, level)
+    return _malformed_callback(body, output)
+
+
+def _malformed_callback(body: dict, output: str):
+    """400 for a callback request whose inputs or state do not match the callback's own
+    (Dash would fail on it with a 500): only crafted requests look like that."""
+    spec = current_app.extensions["dash"].callback_map.get(output, {})
+    for part in ("inputs", "state"):
+        given, wanted = body.get(part, []), spec.get(part, [])
+        if not isinstance(given, list) or len(given) != len(wanted) or \
+                not all(isinstance(item, (dict, list)) for item in given):
+            response = jsonify({"error": translate("guard.bad_callback", g.language_for_errors), "details": [part]})
+            response.status_code = 400
+            return response
+    return None
 
 
 # A response that other sites may frame carries the allowed sources here (see allow_framing).

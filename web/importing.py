@@ -17,6 +17,7 @@ from metrics.access import Scope
 from metrics.imports import ImportError_, ImportReport
 from metrics.profiles import Profile, ProfileError
 from web import audit
+from web.reasons import Reason, web_reason
 
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "profiles"
 PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
@@ -40,8 +41,7 @@ def find_profile(services, name: str) -> dict | None:
 def save_profile(services, name: str, document: Any, actor: str) -> Profile:
     """Check and save (or replace) a profile under `name`."""
     if not isinstance(name, str) or not PROFILE_NAME.match(name):
-        raise ProfileError(["a profile name has lowercase letters, digits, dots, dashes or underscores, "
-                            "up to 100 characters"])
+        raise ProfileError([web_reason("profile.name")])
     profile = Profile.parse(document)
     with services.session() as session, session.begin():
         row = session.scalar(select(ImportProfile).where(ImportProfile.name == name))
@@ -93,12 +93,12 @@ def revert(services, scope: Scope, batch_id: int) -> dict[str, int]:
     """Managers and admins revert any import; analysts only their own."""
     batch = imports.get_batch(services.warehouse, batch_id)
     if batch is None:
-        raise ImportError_(f"There is no import {batch_id}.")
+        raise ImportError_(Reason("import.no_import", batch=batch_id))
     if batch["kind"] != "import" or batch["status"] == "reverted":
         return imports.revert_batch(services.warehouse, batch_id, scope.username)   # raises the reason
     if not scope.all_departments and batch["created_by"] != scope.username:
         audit.record(services, "import.revert", "denied", actor=scope.username, target=str(batch_id))
-        raise PermissionError("Only managers, administrators and the person who made an import may revert it.")
+        raise PermissionError(web_reason("import.revert_refused"))
     result = imports.revert_batch(services.warehouse, batch_id, scope.username)
     audit.record(services, "import.revert", "success", actor=scope.username, target=str(batch_id), details=result)
     return result

@@ -19,6 +19,7 @@ from metrics.access import Scope
 from metrics.kpi_sql import DefinitionError
 from metrics.profiles import CATEGORIES
 from web import audit
+from web.reasons import reason_of, say_all, web_reason
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _TEXT_FIELDS = ("name", "description", "unit_label", "owner", "data_source", "methodology")
@@ -48,6 +49,10 @@ class KpiWriteError(ValueError):
     def message(self, language: str) -> str:
         return translate(self.key, language, **self.params)
 
+    def problem_texts(self, language: str) -> list[str]:
+        """The problems in `language` (the definition checker's own words stay as they are)."""
+        return say_all(self.problems, language)
+
 
 def may_edit(scope: Scope, kpi: Mapping[str, Any] | None) -> bool:
     """Whether `scope` may change this KPI (its definition included)."""
@@ -58,10 +63,10 @@ def may_edit(scope: Scope, kpi: Mapping[str, Any] | None) -> bool:
 def _text(name: str, value, problems: list[str], *, required: bool = False, limit: int = 2000):
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            problems.append(f'"{name}" is required: give it as text.')
+            problems.append(web_reason("kpi_field.required", name=name))
         return None
     if not isinstance(value, str) or len(value) > limit:
-        problems.append(f'"{name}" must be text of at most {limit:,} characters.')
+        problems.append(web_reason("kpi_field.text", name=name, limit=f"{limit:,}"))
         return None
     return value.strip()
 
@@ -72,17 +77,17 @@ def _fields(services, body: Mapping[str, Any], *, creating: bool) -> dict[str, A
     problems: list[str] = []
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
-        problems.append(f"Unknown field(s) {', '.join(map(repr, unknown))}; a KPI's fields are {', '.join(FIELDS)}.")
+        problems.append(web_reason("kpi_field.unknown", unknown=", ".join(repr(u)[:60] for u in unknown[:20]),
+                                   fields=", ".join(FIELDS)))
     out: dict[str, Any] = {}
     if creating:
         kpi_id = body.get("id")
         if not isinstance(kpi_id, str) or not _SAFE_ID.match(kpi_id):
-            problems.append('"id" is required: letters, digits, ".", "_" and "-", starting with a letter or digit, '
-                            'at most 128 characters, e.g. "days-to-close-potholes".')
+            problems.append(web_reason("kpi_field.id"))
         else:
             out["id"] = kpi_id
     elif "id" in body and body["id"] is not None:
-        problems.append('"id" cannot change; leave it out of the body.')
+        problems.append(web_reason("kpi_field.id_fixed"))
     for name in _TEXT_FIELDS:
         if name in body or (creating and name == "name"):
             out[name] = _text(name, body.get(name), problems, required=name == "name",
@@ -90,22 +95,23 @@ def _fields(services, body: Mapping[str, Any], *, creating: bool) -> dict[str, A
     for name, allowed in CATEGORIES.items():
         if name in body or (creating and name == "frequency"):
             if body.get(name) not in allowed:
-                problems.append(f'"{name}" must be one of {", ".join(allowed)}; got {body.get(name)!r}.')
+                problems.append(web_reason("kpi_field.one_of", name=name, allowed=", ".join(allowed),
+                                           value=repr(body.get(name))[:130]))
             else:
                 out[name] = body[name]
     if "department" in body or creating:
         departments = {d["id"] for d in catalog.list_departments(services.warehouse)}
         # A list or object is no department: checked as text first (it cannot be looked up in a set).
         if not isinstance(body.get("department"), str) or body["department"] not in departments:
-            problems.append(f'"department" must be one of {", ".join(sorted(departments))}; '
-                            f'got {repr(body.get("department"))[:130]}.')
+            problems.append(web_reason("kpi_field.department", allowed=", ".join(sorted(departments)),
+                                       value=repr(body.get("department"))[:130]))
         else:
             out["department_id"] = body["department"]
     if "goal_id" in body and body["goal_id"] is not None:
         goals = {g["id"] for g in catalog.list_goals(services.warehouse)}
         if not isinstance(body["goal_id"], str) or body["goal_id"] not in goals:
-            problems.append(f'"goal_id" {repr(body["goal_id"])[:130]} is not a goal; use one of '
-                            f'{", ".join(sorted(goals))}.')
+            problems.append(web_reason("kpi_field.goal", value=repr(body["goal_id"])[:130],
+                                       allowed=", ".join(sorted(goals))))
         else:
             out["goal_id"] = body["goal_id"]
     elif "goal_id" in body:
@@ -114,12 +120,12 @@ def _fields(services, body: Mapping[str, Any], *, creating: bool) -> dict[str, A
     if "breakdowns" in body:
         given = body["breakdowns"]
         if not isinstance(given, list) or not all(isinstance(b, str) and _SAFE_ID.match(b) for b in given):
-            problems.append('"breakdowns" must be a list of dimension names such as ["district"].')
+            problems.append(web_reason("kpi_field.breakdowns"))
         else:
             out["breakdowns"] = given
     if "sql" in body:
         if not isinstance(body["sql"], str) or not body["sql"].strip():
-            problems.append('"sql" must be the text of one SELECT returning period and value.')
+            problems.append(web_reason("kpi_field.sql"))
         else:
             out["sql"] = body["sql"]
     if problems:
@@ -136,25 +142,25 @@ def _numbers(body, out: dict[str, Any], problems: list[str]) -> None:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if "tolerance" in body:
         if not number(body["tolerance"]) or not 0 <= body["tolerance"] <= 10:
-            problems.append('"tolerance" must be a fraction such as 0.1 (for 10 %).')
+            problems.append(web_reason("kpi_field.tolerance"))
         else:
             out["tolerance"] = float(body["tolerance"])
     if "decimals" in body:
         if not isinstance(body["decimals"], int) or isinstance(body["decimals"], bool) or \
                 not 0 <= body["decimals"] <= 6:
-            problems.append('"decimals" must be a whole number from 0 to 6.')
+            problems.append(web_reason("kpi_field.decimals"))
         else:
             out["decimals"] = body["decimals"]
     if "lag" in body:
         lag = body["lag"]
         if lag is not None and (not isinstance(lag, int) or isinstance(lag, bool) or not 0 <= lag <= 3660):
-            problems.append('"lag" must be a whole number of days (0 to 3660), or null for one period.')
+            problems.append(web_reason("kpi_field.lag"))
         else:
             out["lag_days"] = lag
     for name in ("published", "critical"):
         if name in body:
             if not isinstance(body[name], bool):
-                problems.append(f'"{name}" must be true or false.')
+                problems.append(web_reason("kpi_field.flag", name=name))
             else:
                 out[name] = body[name]
 
@@ -172,7 +178,7 @@ def _trial(services, kpi_fields: Mapping[str, Any], sql: str) -> None:
     try:
         result = computed.preview(services.warehouse, services.sandbox, services.calendar, kpi_fields, sql, limit=0)
     except DefinitionError as error:
-        raise KpiWriteError("kpi_write.bad_sql", [str(error)]) from None
+        raise KpiWriteError("kpi_write.bad_sql", [reason_of(error)]) from None
     if not result["ok"]:
         raise KpiWriteError("kpi_write.bad_sql", [p["message"] for p in result["problems"] if p["severity"] == "error"])
 
@@ -182,7 +188,7 @@ def _save_sql(services, scope: Scope, kpi_id: str, sql: str) -> dict[str, Any]:
         saved = computed.save_definition(services.warehouse, services.sandbox, services.calendar, kpi_id, sql,
                                          actor=scope.username)
     except DefinitionError as error:
-        raise KpiWriteError("kpi_write.bad_sql", [str(error)]) from None
+        raise KpiWriteError("kpi_write.bad_sql", [reason_of(error)]) from None
     previous = saved["previous"]
     audit.record(services, "kpi.definition", "success", actor=scope.username, target=kpi_id,
                  details={"old_version": previous["version"] if previous else None, "new_version": saved["version"],
@@ -198,7 +204,7 @@ def create_kpi(services, scope: Scope, body: Mapping[str, Any]) -> dict[str, Any
     target = body.get("id") if isinstance(body, Mapping) else None
     try:
         if not isinstance(body, Mapping):
-            raise KpiWriteError("kpi_write.invalid", ["Send the KPI as a JSON object."])
+            raise KpiWriteError("kpi_write.invalid", [web_reason("kpi_field.object")])
         fields = _fields(services, body, creating=True)
         if not scope.can_edit_department(fields["department_id"]):
             raise KpiWriteError("kpi_write.not_allowed", department=fields["department_id"])
@@ -241,7 +247,7 @@ def update_kpi(services, scope: Scope, kpi_id: str, body: Mapping[str, Any]) -> 
         if not may_edit(scope, kpi):
             raise KpiWriteError("kpi_write.not_allowed", department=department)
         if not isinstance(body, Mapping):
-            raise KpiWriteError("kpi_write.invalid", ["Send the KPI's fields as a JSON object."])
+            raise KpiWriteError("kpi_write.invalid", [web_reason("kpi_field.fields_object")])
         fields = _fields(services, body, creating=False)
         if not scope.can_edit_department(fields.get("department_id", department)):
             raise KpiWriteError("kpi_write.not_allowed", department=fields["department_id"])
@@ -288,11 +294,11 @@ def preview_sql(services, scope: Scope, kpi_id: str, sql: str, *, limit: int = 2
     if not scope.allows("analyst"):
         raise KpiWriteError("kpi_write.not_allowed", department=kpi["department_id"])
     if not isinstance(sql, str) or not sql.strip():
-        raise KpiWriteError("kpi_write.bad_sql", ["Write a SELECT that returns period and value."])
+        raise KpiWriteError("kpi_write.bad_sql", [web_reason("kpi_field.write_select")])
     try:
         return computed.preview(services.warehouse, services.sandbox, services.calendar, kpi["id"], sql, limit=limit)
     except DefinitionError as error:
-        raise KpiWriteError("kpi_write.bad_sql", [str(error)]) from None
+        raise KpiWriteError("kpi_write.bad_sql", [reason_of(error)]) from None
 
 
 def lineage(services, kpi_id: str) -> dict[str, Any] | None:
