@@ -12,6 +12,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboards.action_movement import movement_table
+from dashboards.components import dropdown_labels
 from dashboards.meeting_actions import format_day_text, may_update, pressed_status, status_buttons, status_word
 from dashboards.meeting_parts import clicked, department_names, department_options, message, when_text
 from i18n import _, current_language
@@ -48,10 +49,12 @@ def layout(**_query):
         html.Div([
             html.Div([html.Label(_("actions.col_department"), htmlFor=P + "department"),
                       dcc.Dropdown(id=P + "department", options=department_options(services, language),
-                                   placeholder=_("meetings.all_departments"), clearable=True)], className="field"),
+                                   placeholder=_("meetings.all_departments"), clearable=True,
+                                   labels=dropdown_labels(language))], className="field"),
             html.Div([html.Label(_("actions.col_owner"), htmlFor=P + "owner"),
                       dcc.Dropdown(id=P + "owner", options=_owner_options(services, scope),
-                                   placeholder=_("actions.all_owners"), clearable=True)], className="field"),
+                                   placeholder=_("actions.all_owners"), clearable=True,
+                                   labels=dropdown_labels(language))], className="field"),
             html.Fieldset([
                 html.Legend(_("actions.col_status"), className="control-label"),
                 dcc.RadioItems(id=P + "status", value="open", inline=True, className="segmented",

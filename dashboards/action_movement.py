@@ -7,7 +7,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from dashboards.components import kpi_name, period_text, value_text
+from dashboards.components import kpi_name, period_text, table_region, value_text
 from i18n import format_day, translate
 from web import action_items
 
@@ -59,7 +59,7 @@ def movement_table(services, kpi_id: str, since: date, language: str):
         html.Div([dcc.Link(name, href=f"/kpi/{kpi_id}", className="movement-kpi"),
                   html.Span(_summary(kpi, before, after, language, services), className="muted small")],
                   className="movement-head"),
-        html.Div(table, className="table-wrap"),
+        table_region(table, translate("actions.movement_caption", language, kpi=name, day=committed)),
     ], className="movement")
 
 

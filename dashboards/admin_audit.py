@@ -14,6 +14,7 @@ from babel.dates import format_datetime
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboards.components import dropdown_labels, table_region
 from i18n import LOCALES, _, current_language, translate
 from web import audit
 from web.auth import current_scope
@@ -128,14 +129,16 @@ def layout(**_query):
             html.H2(_("admin_audit.filters_heading"), id=P + "filters-heading"),
             html.Div([
                 _field(_("admin_audit.filter_action"),
-                       dcc.Dropdown(id=P + "action", options=[], placeholder=_("admin_audit.any_action")),
+                       dcc.Dropdown(id=P + "action", options=[], placeholder=_("admin_audit.any_action"),
+                                    labels=dropdown_labels(current_language())),
                        P + "action"),
                 _field(_("admin_audit.filter_actor"),
                        dcc.Input(id=P + "actor", type="text", className="text-input", debounce=True, maxLength=64,
                                  placeholder=_("admin_audit.actor_placeholder"), autoComplete="off"), P + "actor"),
                 _field(_("admin_audit.filter_outcome"),
                        dcc.Dropdown(id=P + "outcome", placeholder=_("admin_audit.any_outcome"), searchable=False,
-                                    options=[{"label": _(f"audit.outcome.{o}"), "value": o} for o in OUTCOMES]),
+                                    options=[{"label": _(f"audit.outcome.{o}"), "value": o} for o in OUTCOMES],
+                                    labels=dropdown_labels(current_language())),
                        P + "outcome"),
                 _field(_("admin_audit.filter_dates"),
                        dcc.DatePickerRange(id=P + "dates", start_date_id=P + "from", end_date_id=P + "to",
@@ -149,7 +152,7 @@ def layout(**_query):
             html.Div([html.H2(_("admin_audit.events_heading"), id=P + "events-heading"),
                       html.P(id=P + "summary", className="muted small", **{"aria-live": "polite"})],
                      className="card-head"),
-            dcc.Loading(html.Div(id=P + "table", className="table-wrap"), type="dot"),
+            dcc.Loading(table_region(None, _("admin_audit.events_heading"), id=P + "table"), type="dot"),
             html.Div([
                 html.Button(_("admin_audit.newest_button"), id=P + "newest", n_clicks=0, disabled=True,
                             className="button small"),

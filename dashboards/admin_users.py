@@ -14,6 +14,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 from flask_login import login_user
 
+from dashboards.components import dropdown_labels, table_region
 from i18n import LOCALES, _, current_language, localized
 from metrics import catalog
 from metrics.access import ROLES
@@ -24,9 +25,6 @@ from web.rules import callback
 from web.services import current_services
 
 P = "admin-users-"
-# The texts Dash's dropdown shows when it takes several values; English otherwise.
-DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
-                   "no_options_found")
 
 
 def _title() -> str:
@@ -180,7 +178,7 @@ def _text_input(name: str, kind: str = "text", **kwargs) -> dcc.Input:
 
 def _role_dropdown(name: str, value: str | None) -> dcc.Dropdown:
     return dcc.Dropdown(id=P + name, options=[{"label": _(f"role.{r}"), "value": r} for r in ROLES],
-                        value=value, clearable=False, searchable=False)
+                        value=value, clearable=False, searchable=False, labels=dropdown_labels(current_language()))
 
 
 def _departments_dropdown(name: str, language: str) -> dcc.Dropdown:
@@ -188,7 +186,7 @@ def _departments_dropdown(name: str, language: str) -> dcc.Dropdown:
                sorted(_department_names(language).items(), key=lambda item: item[1])]
     return dcc.Dropdown(id=P + name, options=options, value=[], multi=True,
                         placeholder=_("admin_users.pick_departments"),
-                        labels={label: _(f"dropdown.{label}") for label in DROPDOWN_LABELS})
+                        labels=dropdown_labels(language))
 
 
 def _create_card(language: str) -> html.Section:
@@ -218,7 +216,8 @@ def _manage_card(language: str) -> html.Section:
         html.H2(_("admin_users.manage_heading"), id=P + "manage-heading"),
         html.Div([
             _field(_("admin_users.field_person"),
-                   dcc.Dropdown(id=P + "who", options=[], placeholder=_("admin_users.choose_person"), clearable=True),
+                   dcc.Dropdown(id=P + "who", options=[], placeholder=_("admin_users.choose_person"), clearable=True,
+                                labels=dropdown_labels(language)),
                    wide=True),
         ], className="form-grid"),
         html.P(id=P + "who-status", className="muted small person-status", **{"aria-live": "polite"}),
@@ -264,7 +263,8 @@ def layout(**_query):
         dcc.Store(id=P + "updated"),
         html.Section([
             html.H2(_("admin_users.people_heading"), id=P + "people-heading"),
-            dcc.Loading(html.Div(id=P + "table", className="table-scroll"), type="dot"),
+            dcc.Loading(table_region(None, _("admin_users.people_heading"), id=P + "table", className="table-scroll"),
+                        type="dot"),
         ], className="card", **{"aria-labelledby": P + "people-heading"}),
         html.Div([_create_card(language), _manage_card(language)], className="card-columns"),
     ])

@@ -5,7 +5,7 @@ from typing import Any
 
 from dash import html
 
-from i18n import format_period, format_value, localized, translate
+from i18n import _, format_period, format_value, localized, translate
 from metrics.periods import Period
 from web.services import Services
 
@@ -123,6 +123,9 @@ def pressed_index(clicks) -> int | None:
 # -- tables that scroll -------------------------------------------------------------------------
 def table_region(table, label: str, *, className: str = "table-wrap", **props) -> html.Div:
     """The box around a table that scrolls when the table is wider (or taller) than the page:
-    a Tab stop and a region named `label` (the table's name), so that keyboard users can
-    scroll it with the arrow keys and screen readers announce what it holds (WCAG 2.1.1)."""
-    return html.Div(table, className=className, tabIndex="0", role="region", **{"aria-label": label}, **props)
+    a Tab stop and a region named "Table: `label`" (`label` the table's name, in the reader's
+    language), so that keyboard users can scroll it with the arrow keys and screen readers
+    announce what it holds (WCAG 2.1.1); "Table:" keeps it apart from the section around it,
+    which is often named by the same heading."""
+    return html.Div(table, className=className, tabIndex="0", role="region",
+                    **{"aria-label": _("table.region", name=label)}, **props)

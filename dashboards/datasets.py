@@ -22,9 +22,9 @@ from dash.exceptions import PreventUpdate
 from flask import current_app
 
 from dashboards import dataset_parts as parts
-from dashboards.components import pressed_index
+from dashboards.components import dropdown_labels, pressed_index, table_region
 from dashboards.import_parts import message, problems
-from dashboards.import_steps import analyst, clicks, limit_bytes, megabytes
+from dashboards.import_steps import analyst, browser_locale, clicks, limit_bytes, megabytes
 from i18n import _, current_language, format_number
 from metrics.datasets import NAME, DatasetError
 from web import datasets, importing
@@ -77,12 +77,13 @@ def layout(**_query):
         dcc.ConfirmDialog(id=P + "confirm", message=""),
         html.Section([
             html.H2(_("datasets.list_heading"), id=P + "list-heading"),
-            dcc.Loading(html.Div(id=P + "table", className="table-wrap"), type="dot"),
+            dcc.Loading(table_region(None, _("datasets.list_heading"), id=P + "table"), type="dot"),
         ], className="card", **{"aria-labelledby": P + "list-heading"}),
         html.Section([
             html.H2(_("datasets.detail_heading"), id=P + "detail-heading"),
             html.Div([html.Label(_("datasets.choose"), htmlFor=P + "chosen"),
-                      dcc.Dropdown(id=P + "chosen", options=[], placeholder=_("datasets.choose_placeholder"))],
+                      dcc.Dropdown(id=P + "chosen", options=[], placeholder=_("datasets.choose_placeholder"),
+                                   labels=dropdown_labels(current_language()))],
                      className="field narrow-control"),
             html.Div(id=P + "revert-message", className="form-message", **{"aria-live": "polite"}),
             dcc.Loading(html.Div(id=P + "detail"), type="dot"),
@@ -125,7 +126,7 @@ def _load(contents, filename, profile_text, language: str):
     try:
         data, name = _decode(contents, filename)
     except ValueError as error:
-        return message(_(str(error), limit=megabytes(limit_bytes())), False), dash.no_update
+        return message(_(str(error), limit=megabytes(limit_bytes(), language)), False), dash.no_update
     try:
         profile = datasets.parse_profile(profile_text)
     except DatasetError as error:
@@ -153,7 +154,7 @@ function(contents, filename, limit) {
     var skip = window.dash_clientside.no_update;
     if (!contents || !limit) { return [skip, skip]; }
     var size = Math.floor((contents.length - contents.indexOf(",") - 1) * 3 / 4);
-    var mb = (size / 1048576).toFixed(1);
+    var mb = (size / 1048576).toLocaleString(limit.locale, {minimumFractionDigits: 1, maximumFractionDigits: 1});
     var name = filename || "";
     if (size > limit.bytes) { return [limit.too_big.replace("{name}", name).replace("{size}", mb), true]; }
     return [limit.ready.replace("{name}", name).replace("{size}", mb), false];
@@ -172,8 +173,9 @@ def register_callbacks(app: dash.Dash) -> None:
         names = [d["name"] for d in found]
         wanted = loaded.get("dataset") if isinstance(loaded, dict) and ctx.triggered_id == P + "loaded" else None
         chosen = next((n for n in (wanted, _chosen(chosen)) if n in names), names[0] if names else None)
-        limit = megabytes(limit_bytes())
-        sizes = {"bytes": limit_bytes(), "too_big": _("datasets.too_big", limit=limit, name="{name}", size="{size}"),
+        limit = megabytes(limit_bytes(), language)
+        sizes = {"bytes": limit_bytes(), "locale": browser_locale(language),
+                 "too_big": _("datasets.too_big", limit=limit, name="{name}", size="{size}"),
                  "ready": _("datasets.file_ready", name="{name}", size="{size}")}
         return (parts.datasets_table(found, language), [{"label": n, "value": n} for n in names], chosen,
                 not datasets.may_load(scope), sizes, _("datasets.file_hint", limit=limit))

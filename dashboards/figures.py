@@ -22,14 +22,18 @@ ACTUAL = OKABE_ITO["blue"]                   # solid line with dots
 TARGET = OKABE_ITO["vermillion"]             # long dashes, steps at period edges
 BAND = "rgba(213, 94, 0, 0.10)"              # target range: vermillion tint between dotted edges
 BAND_EDGE = OKABE_ITO["vermillion"]
-TOLERANCE = OKABE_ITO["orange"]              # tolerance zone: orange hatching
+TOLERANCE = "#C58800"                        # tolerance zone: orange hatching, darkened to 3:1 on white
 TOLERANCE_FILL = "rgba(230, 159, 0, 0.18)"
 PRIOR = "rgba(0, 0, 0, 0.62)"                # black, lightened: dotted line
 FORECAST = OKABE_ITO["bluish_green"]         # dash-dot line
 FORECAST_FILL = "rgba(0, 158, 115, 0.16)"    # its 80 % interval
 NOTE = OKABE_ITO["reddish_purple"]           # open diamonds on commented periods
 INK = "#1f2933"
-DISTRICT_SCALE = "Cividis"                   # sequential, made for colour-vision deficiencies
+# Cividis (sequential, made for colour-vision deficiencies) with its CIELAB lightness scaled
+# from 10-92 to 10-62: its own yellow end is 1.2:1 on white, a district too faint to see on
+# the page (WCAG 1.4.11 asks 3:1). Same hues, even steps, 15.7:1 to 3.0:1 on white.
+DISTRICT_SCALE = [[i / 9, colour] for i, colour in enumerate((
+    "#00224e", "#0e2d62", "#2e3a56", "#414552", "#505153", "#605d53", "#706a4e", "#827744", "#938535", "#a49520"))]
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13, "color": INK}
 SEPARATORS = {"en": ".,", "es": ",.", "pt": ",."}
 
@@ -332,6 +336,26 @@ def _label_point(feature: dict[str, Any]) -> tuple[float, float]:
     return sum(p[0] for p in ring) / len(ring), sum(p[1] for p in ring) / len(ring)
 
 
+def _luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of an "rgb(r, g, b)" colour."""
+    channels = [float(c) / 255 for c in colour[colour.index("(") + 1:-1].split(",")]
+    r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def district_fill(position: float) -> str:
+    """The map's colour at `position` (0 the lowest value, 1 the highest), as "rgb(r, g, b)"."""
+    from plotly.colors import sample_colorscale
+
+    return sample_colorscale(DISTRICT_SCALE, min(max(position, 0.0), 1.0), colortype="rgb")[0]
+
+
+def district_label_ink(position: float) -> str:
+    """White or black, whichever reads at 4.5:1 on the district's fill at `position`."""
+    fill = _luminance(district_fill(position))
+    return "#ffffff" if 1.05 / (fill + 0.05) >= 4.5 else "#000000"
+
+
 def district_map(kpi: dict[str, Any], values: Mapping[str, float], boundaries: dict[str, Any], language: str,
                  services: Services) -> go.Figure:
     """A choropleth of one value per district over the city's own boundaries (GeoJSON,
@@ -350,11 +374,11 @@ def district_map(kpi: dict[str, Any], values: Mapping[str, float], boundaries: d
                   "thickness": 14, "len": 0.8}))
     low, high = (min(z), max(z)) if z else (0, 1)
     points = [_label_point(f) for f in features]
-    dark = [high == low or (v - low) / (high - low) < 0.55 for v in z]   # cividis: dark blue to yellow
+    inks = [district_label_ink(0.0 if high == low else (v - low) / (high - low)) for v in z]
     figure.add_trace(go.Scattergeo(
         lon=[p[0] for p in points], lat=[p[1] for p in points], mode="text", hoverinfo="skip", showlegend=False,
         text=[f"<b>{name.rsplit(' ', 1)[-1]}</b><br>{text}" for name, text in zip(names, shown)],
-        textfont={"size": 12, "color": ["#ffffff" if d else "#000000" for d in dark]}))
+        textfont={"size": 12, "color": inks}))
     figure.update_geos(fitbounds="locations", visible=False, projection={"type": "mercator"})
     figure.update_layout(separators=SEPARATORS[language], font=FONT, height=470,
                          margin={"l": 0, "r": 0, "t": 8, "b": 8}, dragmode=False)

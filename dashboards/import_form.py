@@ -15,6 +15,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from dashboards.components import dropdown_labels
 from i18n import translate
 from metrics.profiles import CATEGORIES, WIDE_KINDS
 
@@ -144,7 +145,8 @@ def rule_rows(rules: list[dict], language: str) -> list:
                      dcc.Input(id=period_id, type="text", className="text-input mono", value=rule.get("period") or "",
                                maxLength=60, debounce=True, placeholder="FY20{1}")]),
             html.Td(dcc.Dropdown(id={"type": P + "rule-kind", "index": index}, options=options, value=kind,
-                                 clearable=False, searchable=False, className="rule-kind")),
+                                 clearable=False, searchable=False, className="rule-kind",
+                                 labels=dropdown_labels(language))),
         ]))
     return [html.Table([
         html.Caption(translate("imports.rules_caption", language), className="visually-hidden"),
@@ -174,7 +176,7 @@ def word_rows(field: str, column: str, words: list[str] | None, current: dict[st
         rows.append(html.Div([
             html.Label(word, htmlFor=dom_id(control_id), className="word"),
             dcc.Dropdown(id=control_id, options=options, value=current.get(word.lower()),
-                         placeholder=translate("imports.word_unmapped", language)),
+                         placeholder=translate("imports.word_unmapped", language), labels=dropdown_labels(language)),
         ], className="word-row"))
     return html.Div([html.H4(heading, className="form-heading"), html.Div(rows, className="word-grid")],
                     className="word-map")

@@ -9,7 +9,7 @@ from babel.dates import format_date, format_time
 from dash import ALL, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboards.components import pressed_index
+from dashboards.components import pressed_index, table_region
 from i18n import LOCALES, _, current_language, format_number
 from metrics import imports
 from metrics.imports import ImportError_
@@ -41,7 +41,7 @@ def layout(**_query):
             html.Div([html.H2(_("import_history.batches_heading"), id=P + "heading"),
                       dcc.Link(_("import_history.new_import"), href="/imports", id=P + "new",
                                className="button small")], className="card-head"),
-            dcc.Loading(html.Div(id=P + "table", className="table-wrap"), type="dot"),
+            dcc.Loading(table_region(None, _("import_history.batches_heading"), id=P + "table"), type="dot"),
         ], className="card", **{"aria-labelledby": P + "heading"}),
     ])
 

@@ -17,7 +17,7 @@ from flask import current_app
 from dashboards import import_form as form
 from dashboards.import_form import FORM_FIELDS, WORD_FIELDS, FormError
 from dashboards.import_parts import message, problems, report_block
-from i18n import _, current_language, format_number, localized, translate
+from i18n import LOCALES, _, current_language, format_number, localized, translate
 from metrics import catalog
 from metrics.import_setup import guess_words, preview_file, suggest_profile, wide_matches
 from metrics.imports import ImportError_
@@ -58,8 +58,14 @@ def limit_bytes() -> int:
     return max((current_app.config["MAX_CONTENT_LENGTH"] - REQUEST_SLACK) * 3 // 4, 0)
 
 
-def megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f}"
+def browser_locale(language: str) -> str:
+    """The BCP 47 tag the browser formats numbers with for `language` (pt-BR for pt)."""
+    return LOCALES[language].replace("_", "-")
+
+
+def megabytes(size: int, language: str) -> str:
+    """A size in megabytes as the language writes it: 37.5 in English, 37,5 in Spanish."""
+    return format_number(size / (1024 * 1024), language, 1)
 
 
 def _size(size: int, language: str) -> str:
@@ -187,7 +193,7 @@ def receive(contents, filename, picked, language: str):
     try:
         data, label = _decode(contents, filename)
     except FormError as error:
-        text = translate(str(error), language, limit=megabytes(limit_bytes()))
+        text = translate(str(error), language, limit=megabytes(limit_bytes(), language))
         return None, None, message(text, False), None, [], None, True
     upload = import_uploads.store(services, scope.username, label, data)
     try:

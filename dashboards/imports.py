@@ -19,6 +19,7 @@ from dash.exceptions import PreventUpdate
 from dashboards import import_form as form
 from dashboards import import_steps as steps
 from dashboards.import_form import FIELDS_DEFINITION, FIELDS_KPI, FIELDS_LONG, FORM_FIELDS, WORD_FIELDS, FormError
+from dashboards.components import dropdown_labels
 from dashboards.import_parts import preview_block
 from i18n import _, current_language
 from web import importing
@@ -47,7 +48,8 @@ def _field(label: str, control, *, hint: str | None = None, field_id: str | None
 
 def _mapping(field: str):
     return _field(_(f"imports.field_{field}"), dcc.Dropdown(id=P + "f-" + field, options=[],
-                                                            placeholder=_("imports.not_mapped")),
+                                                            placeholder=_("imports.not_mapped"),
+                                                            labels=dropdown_labels(current_language())),
                   hint=_(f"imports.hint_{field}") if field in ("kpi_id", "kpi_name", "period", "frequency") else None)
 
 
@@ -64,9 +66,11 @@ def _file_card():
         html.H2(_("imports.step_file"), id=P + "file-heading"),
         html.Div([
             _field(_("imports.saved_profile"),
-                   dcc.Dropdown(id=P + "profile", options=[], placeholder=_("imports.no_profile")),
+                   dcc.Dropdown(id=P + "profile", options=[], placeholder=_("imports.no_profile"),
+                                labels=dropdown_labels(current_language())),
                    hint=_("imports.saved_profile_hint")),
-            _field(_("imports.sheet"), dcc.Dropdown(id=P + "sheet", options=[], clearable=False, searchable=False),
+            _field(_("imports.sheet"), dcc.Dropdown(id=P + "sheet", options=[], clearable=False, searchable=False,
+                                                      labels=dropdown_labels(current_language())),
                    field_id=P + "sheet-field", hidden=True),
         ], className="form-grid"),
         dcc.Upload(id=P + "file", multiple=False, className="upload-zone", className_active="upload-zone active",
@@ -116,7 +120,8 @@ def _map_card():
                    hint=_("imports.missing_hint")),
             _field(_("imports.period_format"),
                    dcc.Dropdown(id=P + "period-format", options=form.date_format_options(current_language(), None),
-                                placeholder=_("imports.period_format_none")),
+                                placeholder=_("imports.period_format_none"),
+                                labels=dropdown_labels(current_language())),
                    hint=_("imports.period_format_hint")),
         ], className="form-grid"),
         _radios("percent", _("imports.percent"), [(m, _(f"imports.percent_{m}")) for m in form.PERCENTS], "auto"),
@@ -166,7 +171,7 @@ function(contents, filename, limit) {
     if (!contents || !limit) { return [skip, skip]; }
     var size = Math.floor((contents.length - contents.indexOf(",") - 1) * 3 / 4);
     if (size > limit.bytes) {
-        var mb = (size / 1048576).toFixed(1);
+        var mb = (size / 1048576).toLocaleString(limit.locale, {minimumFractionDigits: 1, maximumFractionDigits: 1});
         return [skip, limit.message.replace("{name}", filename || "").replace("{size}", mb)];
     }
     return [{"at": Date.now()}, ""];
@@ -189,12 +194,14 @@ def register_callbacks(app: dash.Dash) -> None:
               Output(P + "file-hint", "children"), Input(P + "saved", "data"))
     def setup(_saved):
         steps.analyst()
-        limit = steps.megabytes(steps.limit_bytes())
+        language = current_language()
+        limit = steps.megabytes(steps.limit_bytes(), language)
         options = [{"label": p["name"] if p["source"] == "saved" else _("imports.shipped", name=p["name"]),
                     "value": p["name"]} for p in importing.list_profiles(current_services())]
         # The browser fills in the file's name and size.
         too_big = _("imports.too_big_browser", limit=limit, name="{name}", size="{size}")
-        return options, {"bytes": steps.limit_bytes(), "message": too_big}, _("imports.file_hint", limit=limit)
+        limits = {"bytes": steps.limit_bytes(), "message": too_big, "locale": steps.browser_locale(language)}
+        return options, limits, _("imports.file_hint", limit=limit)
 
     _clientside(app, "analyst", _SIZE_CHECK, Output(P + "go", "data"), Output(P + "size-note", "children"),
                 Input(P + "file", "contents"), State(P + "file", "filename"), State(P + "limit", "data"))

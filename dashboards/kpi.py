@@ -13,8 +13,10 @@ import dash
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboards.components import (department_name, direction_text, frequency_text, goal_title, kpi_name,
-                                   period_text, target_text, value_text)
+from dashboards.chart_locale import plotly_locale
+from dashboards.chart_parts import accessible_chart
+from dashboards.components import (department_name, direction_text, dropdown_labels, frequency_text, goal_title,
+                                   kpi_name, period_text, table_region, target_text, value_text)
 from dashboards.figures import chart_summary, target_vs_actual
 from dashboards.kpi_breakdown import breakdown_section, has_breakdown
 from dashboards.kpi_headline import computed_note, headline
@@ -137,7 +139,8 @@ def _chart_parts(kpi, periods, show_prior, language, comments=None, evaluated=No
     figure = target_vs_actual(kpi, history, language, services, commentary=said, prior=prior,
                               forecast=prediction, future_targets=future)
     summary = chart_summary(kpi, history, evaluation, prediction, language, services, prior_shown=prior is not None)
-    table = [html.Div(_values_table(kpi, history, language, services, comments, prior), className="table-scroll"),
+    table = [table_region(_values_table(kpi, history, language, services, comments, prior),
+                          _("kpi.table_caption", name=kpi_name(kpi, language)), className="table-scroll"),
              _forecast_table(kpi, prediction, future, language, services)]
     return figure, summary, table
 
@@ -198,7 +201,7 @@ def _comment_form(kpi, language, services):
         html.Div(dcc.Dropdown(id="kpi-comment-period", options=options,
                               value=options[0]["value"] if options else None, clearable=False,
                               searchable=True, placeholder=_("commentary.period_placeholder"),
-                              labels={"search": _("commentary.period_search"),
+                              labels={**dropdown_labels(language), "search": _("commentary.period_search"),
                                       "no_options_found": _("commentary.no_periods")}),
                  className="narrow-control"),
         html.Label(_("commentary.text_label"), htmlFor="kpi-comment-text"),
@@ -264,16 +267,19 @@ def _graph_config(kpi_id: str) -> dict:
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", kpi_id)
     return {"displaylogo": False, "responsive": True, "displayModeBar": True,
             "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-            "toImageButtonOptions": {"format": "png", "filename": safe, "scale": 2}}
+            "toImageButtonOptions": {"format": "png", "filename": safe, "scale": 2},
+            **plotly_locale(current_language())}
 
 
 def _chart_card(kpi, figure, summary):
     return html.Section([
         html.Div([html.H2(_("kpi.chart_heading"), id="kpi-chart-heading"), _controls(DEFAULT_RANGE, [])],
                  className="card-head"),
-        html.Div(dcc.Graph(id="kpi-chart", figure=figure, config=_graph_config(kpi["id"]), className="chart"),
-                 role="figure", **{"aria-labelledby": "kpi-chart-heading", "aria-describedby": "kpi-chart-summary"}),
-        html.P(summary, id="kpi-chart-summary", className="visually-hidden", **{"aria-live": "polite"}),
+        # The summary is the chart's caption; its values are the Values card's table.
+        accessible_chart(dcc.Graph(id="kpi-chart", figure=figure, config=_graph_config(kpi["id"]), className="chart"),
+                         summary, summary_id="kpi-chart-summary", heading_id="kpi-chart-heading",
+                         language=current_language(), table_id="kpi-values-card",
+                         table_note=_("chart.table_below"), live=True),
         html.Div([
             html.Button(_("kpi.download_csv"), id="kpi-download-csv", n_clicks=0, type="button",
                         className="button small"),
@@ -326,7 +332,7 @@ def layout(kpi_id: str | None = None, **_query):
         headline(kpi, evaluation, prediction, language, services),
         _chart_card(kpi, figure, summary),
         html.Section([html.H2(_("kpi.values_heading")), html.Div(table, id="kpi-values")],
-                     className="card"),
+                     className="card", id="kpi-values-card"),
         html.Div(breakdown, id="kpi-breakdown", hidden=breakdown is None),
         _commentary_card(kpi, comments, language, services),
         _methodology(kpi, language, services),

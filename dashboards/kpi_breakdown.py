@@ -1,7 +1,8 @@
 """A KPI's breakdown by district, for its page (dashboards/kpi.py): a map of the latest
 value per district over the city's district boundaries, the same values as a table (the
 accessible alternative to the map), and one small line chart per district on a shared
-value axis. Shown only for KPIs broken down by district."""
+value axis, its every value in a table folded under it. Shown only for KPIs broken down
+by district."""
 from __future__ import annotations
 
 import re
@@ -10,6 +11,8 @@ from typing import Any
 import dash
 from dash import dcc, html
 
+from dashboards.chart_locale import plotly_locale
+from dashboards.chart_parts import accessible_chart, district_lines_summary, district_lines_table
 from dashboards.components import kpi_name, period_text, value_text
 from dashboards.figures import district_map, district_small_multiples
 from data import riverton_districts
@@ -28,20 +31,20 @@ def _member_order(member: str):
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", member)]
 
 
-def _graph(graph_id: str, figure, filename: str, heading_id: str, summary_id: str, summary: str, *,
-           geo: bool = False):
+def _graph(graph_id: str, figure, filename: str, heading_id: str, summary_id: str, summary: str,
+           language: str, *, geo: bool = False, **data):
+    """The chart in its figure with its summary; `data` says where its table is
+    (dashboards.chart_parts.accessible_chart: `table`, or `table_id` and `table_note`)."""
     config = {"displaylogo": False, "responsive": True, "scrollZoom": False,
               "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-              "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2}}
+              "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+              **plotly_locale(language)}
     if geo:
         # plotly.js fetches a base map for any map, from its CDN unless told otherwise: point
         # it at the empty one in assets/ so that nothing loads from the internet.
         config["topojsonURL"] = dash.get_asset_url("topojson/")
-    return html.Div([
-        html.Div(dcc.Graph(id=graph_id, figure=figure, config=config), role="figure",
-                 **{"aria-labelledby": heading_id, "aria-describedby": summary_id}),
-        html.P(summary, id=summary_id, className="visually-hidden"),
-    ])
+    return accessible_chart(dcc.Graph(id=graph_id, figure=figure, config=config), summary, summary_id=summary_id,
+                            heading_id=heading_id, language=language, **data)
 
 
 def _table(kpi, members, values, period, language, services):
@@ -52,7 +55,7 @@ def _table(kpi, members, values, period, language, services):
         html.Tbody([html.Tr([html.Th(member, scope="row"),
                              html.Td(value_text(kpi, values.get(member), language, services), className="num")])
                     for member in members]),
-    ], className="kpi-table district-table")
+    ], className="kpi-table district-table", id="kpi-district-table")
 
 
 def _map(kpi, values, period, language, services):
@@ -67,20 +70,22 @@ def _map(kpi, values, period, language, services):
                         low_name=low, low=value_text(kpi, values[low], language, services))
     return _graph("kpi-district-map", district_map(kpi, values, boundaries, language, services),
                   f"{kpi['id']}-districts-map", "kpi-district-map-heading", "kpi-district-map-summary", summary,
-                  geo=True)
+                  language, geo=True, table_id="kpi-district-table",
+                  table_note=translate("breakdown.map_table_link", language))
 
 
 def _lines(kpi, rows, members, language, services):
     starts = sorted({row["period_start"] for row in rows})
     span = {"first": period_text(kpi, starts[0], language, services),
             "last": period_text(kpi, starts[-1], language, services)}
-    summary = translate("breakdown.lines_summary", language, count=len(members), **span)
-    figure = district_small_multiples(kpi, rows, members, language, services,
-                                      show_target=series.target_fits_members(kpi))
+    summary = district_lines_summary(kpi, rows, members, language, services)
+    show_target = series.target_fits_members(kpi)
+    figure = district_small_multiples(kpi, rows, members, language, services, show_target=show_target)
+    table = district_lines_table(kpi, rows, members, language, services, show_target=show_target)
     return [html.H3(translate("breakdown.lines_heading", language, **span), className="subheading",
                     id="kpi-district-lines-heading"),
             _graph("kpi-district-lines", figure, f"{kpi['id']}-districts", "kpi-district-lines-heading",
-                   "kpi-district-lines-summary", summary)]
+                   "kpi-district-lines-summary", summary, language, table=table)]
 
 
 def breakdown_section(kpi: dict[str, Any], periods: str, language: str, services) -> html.Section | None:

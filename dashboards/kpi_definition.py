@@ -8,7 +8,7 @@ import dash
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboards.components import kpi_name, value_text
+from dashboards.components import kpi_name, table_region, value_text
 from i18n import _, current_language, format_day
 from metrics import catalog, computed
 from web.auth import current_scope
@@ -44,7 +44,7 @@ def _history(kpi, language, services):
     versions = computed.definition_history(services.warehouse, kpi["id"])
     if not versions:
         return html.P(_("definition.no_history"), className="muted")
-    return html.Div(html.Table([
+    return table_region(html.Table([
         html.Caption(_("definition.history_caption")),
         html.Thead(html.Tr([html.Th(_("definition.col_version"), scope="col"),
                             html.Th(_("definition.col_who"), scope="col"),
@@ -53,7 +53,7 @@ def _history(kpi, language, services):
         html.Tbody([html.Tr([html.Th(str(v["version"]), scope="row", className="num"), html.Td(v["created_by"]),
                              html.Td(format_day(v["created_at"].date(), language), className="nowrap"),
                              html.Td(html.Pre(v["sql"], className="mono"))]) for v in versions]),
-    ], className="kpi-table definition-history"), className="table-scroll")
+    ], className="kpi-table definition-history"), _("definition.history_caption"), className="table-scroll")
 
 
 def _problems(problems):
@@ -72,19 +72,21 @@ def _preview(kpi, result, language, services):
                  datasets=", ".join(result["datasets"])), role="status",
                className="form-ok" if result["ok"] else "form-error"),
         _problems(result["problems"]),
-        html.Div(html.Table([
+        table_region(html.Table([
             html.Caption(_("definition.preview_caption")),
             html.Thead(html.Tr([html.Th(_("definition.col_period"), scope="col"),
                                 html.Th(_("definition.col_member"), scope="col"),
                                 html.Th(_("definition.col_value"), scope="col", className="num")])),
             html.Tbody(rows),
-        ], className="kpi-table preview-rows"), className="table-scroll") if rows else None,
+        ], className="kpi-table preview-rows"), _("definition.preview_caption"), className="table-scroll")
+        if rows else None,
     ])
 
 
 def _refusal(error: KpiWriteError, language):
     return html.Div([html.P(error.message(language)),
-                     html.Ul([html.Li(problem) for problem in error.problems]) if error.problems else None],
+                     html.Ul([html.Li(problem) for problem in error.problem_texts(language)]) if error.problems
+                     else None],
                     className="form-error", role="alert")
 
 

@@ -7,7 +7,8 @@ import dash
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboards.meeting_parts import clicked, department_options, dropdown_labels, field
+from dashboards.components import dropdown_labels
+from dashboards.meeting_parts import clicked, department_options, field
 from i18n import _, current_language, localized, translate
 from metrics import catalog
 from metrics.schema import AGGREGATIONS, DIRECTIONS, FREQUENCIES, UNITS
@@ -82,7 +83,8 @@ def register_callbacks(app: dash.Dash) -> None:
         try:
             created = create_kpi(current_services(), current_scope(), body)
         except KpiWriteError as error:
-            return html.Div([html.P(error.message(current_language())),
-                             html.Ul([html.Li(p) for p in error.problems]) if error.problems else None],
+            language = current_language()
+            return html.Div([html.P(error.message(language)),
+                             html.Ul([html.Li(p) for p in error.problem_texts(language)]) if error.problems else None],
                             className="form-error", role="alert"), no_update
         return no_update, f"/kpi/{created['id']}/definition"

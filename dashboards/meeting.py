@@ -14,6 +14,7 @@ from dash.exceptions import PreventUpdate
 from dashboards import meeting_actions as actions
 from dashboards import meeting_agenda as agenda
 from dashboards import meeting_record as record
+from dashboards.components import table_region
 from dashboards.meeting_parts import (clicked, department_names, meeting_number, message, placeholders,
                                       text_of)
 from dashboards.meeting_changes import add_action, change_agenda, change_record, set_status
@@ -90,7 +91,7 @@ def _actions_card(table, form, editor, language):
     return html.Section([
         html.H2(_("actions.meeting_heading"), id=P + "actions-heading"),
         html.P(_("actions.meeting_lede"), className="muted small card-lede"),
-        html.Div(table, id=P + "actions", className="table-wrap"),
+        table_region(table, _("actions.meeting_heading"), id=P + "actions"),
         html.Div(id=P + "action-message", className="form-message", **{"aria-live": "polite"}),
         form if editor else placeholders(form),
     ], className="card", **{"aria-labelledby": P + "actions-heading"})

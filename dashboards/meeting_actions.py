@@ -10,8 +10,8 @@ from typing import Any
 from dash import ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboards.components import kpi_name
-from dashboards.meeting_parts import clicked, dropdown_labels, field
+from dashboards.components import dropdown_labels, kpi_name
+from dashboards.meeting_parts import clicked, field
 from i18n import format_day, translate
 from metrics import catalog
 from metrics.access import Scope
@@ -142,7 +142,8 @@ def add_form(prefix: str, language: str, departments: list[dict[str, str]], *,
                   hint=translate("actions.owner_name_hint", language)),
             field(translate("actions.col_due", language),
                   dcc.DatePickerSingle(id=prefix + "action-due", display_format="YYYY-MM-DD",
-                                       placeholder="YYYY-MM-DD", first_day_of_week=1, clearable=True),
+                                       placeholder=translate("date.placeholder", language), first_day_of_week=1,
+                                       clearable=True),
                   hint=translate("meetings.date_hint", language), error_id=prefix + "action-error-due"),
             field(translate("actions.col_department", language),
                   dcc.Dropdown(id=prefix + "action-department", options=departments, value=single,

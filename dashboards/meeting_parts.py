@@ -13,14 +13,6 @@ from i18n import LOCALES, localized, translate
 from metrics import catalog
 from web.dash_safety import ids_only
 
-# Dash's dropdown texts when it takes several values (the keys exist for the admin pages).
-DROPDOWN_LABELS = ("select_all", "deselect_all", "selected_count", "search", "clear_search", "clear_selection",
-                   "no_options_found")
-
-
-def dropdown_labels(language: str) -> dict[str, str]:
-    return {label: translate(f"dropdown.{label}", language) for label in DROPDOWN_LABELS}
-
 
 # -- values from the browser: anything may arrive ----------------------------------------------------
 def clicked(value) -> bool:

@@ -13,9 +13,9 @@ import dash
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboards.meeting_parts import (clicked, department_names, department_options, dropdown_labels, field,
-                                      field_error, join_names, meeting_status, message, placeholders,
-                                      text_of, when_text)
+from dashboards.components import dropdown_labels, table_region
+from dashboards.meeting_parts import (clicked, department_names, department_options, field, field_error,
+                                      join_names, meeting_status, message, placeholders, text_of, when_text)
 from i18n import _, current_language
 from web import action_items, meetings
 from web.auth import current_scope
@@ -59,8 +59,8 @@ def _create_card(language: str) -> html.Section:
                                labels=dropdown_labels(language)),
                   error_id=P + "error-departments", wide=True),
             field(_("meetings.field_date"),
-                  dcc.DatePickerSingle(id=P + "new-date", display_format="YYYY-MM-DD", placeholder="YYYY-MM-DD",
-                                       first_day_of_week=1, clearable=True),
+                  dcc.DatePickerSingle(id=P + "new-date", display_format="YYYY-MM-DD",
+                                       placeholder=_("date.placeholder"), first_day_of_week=1, clearable=True),
                   hint=_("meetings.date_hint"), error_id=P + "error-date"),
             field(_("meetings.field_time"), _input("new-time", type="text", value="09:00", maxLength=5,
                                                    placeholder="09:30"),
@@ -94,15 +94,16 @@ def layout(**_query):
         html.Div([
             html.Label(_("meetings.filter_department"), htmlFor=P + "department"),
             dcc.Dropdown(id=P + "department", options=department_options(current_services(), language),
-                         placeholder=_("meetings.all_departments"), clearable=True, searchable=True),
+                         placeholder=_("meetings.all_departments"), clearable=True, searchable=True,
+                         labels=dropdown_labels(language)),
         ], className="filters"),
         html.Section([
             html.H2(_("meetings.upcoming_heading"), id=P + "upcoming-heading"),
-            dcc.Loading(html.Div(id=P + "upcoming", className="table-wrap"), type="dot"),
+            dcc.Loading(table_region(None, _("meetings.upcoming_heading"), id=P + "upcoming"), type="dot"),
         ], className="card", **{"aria-labelledby": P + "upcoming-heading"}),
         html.Section([
             html.H2(_("meetings.history_heading"), id=P + "history-heading"),
-            html.Div(id=P + "history", className="table-wrap"),
+            table_region(None, _("meetings.history_heading"), id=P + "history"),
         ], className="card", **{"aria-labelledby": P + "history-heading"}),
         form if meetings.can_edit(scope) else placeholders(form),
     ])

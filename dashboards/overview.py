@@ -14,7 +14,7 @@ import dash
 from dash import Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboards.components import department_name, kpi_name, status_badge
+from dashboards.components import department_name, dropdown_labels, kpi_name, status_badge, table_region
 from dashboards.scorecard import DEFAULT_SORT, SEVERITY, folded, kpi_table, roll_up_summary, sort_rows
 from i18n import _, current_language, format_day, format_number, localized
 from metrics import catalog, status
@@ -159,8 +159,8 @@ def kpi_list(rows, language: str, services, limit: int = LIST_LIMIT):
     if len(rows) > limit:
         count += [" ", _("overview.list_capped", shown=format_number(limit, language))]
     return [html.P(count, className="muted small list-count", role="status"),
-            html.Div(kpi_table(shown, language, services, columns=LIST_COLUMNS,
-                               caption=_("overview.list_heading")), className="table-wrap")]
+            table_region(kpi_table(shown, language, services, columns=LIST_COLUMNS,
+                                   caption=_("overview.list_heading")), _("overview.list_heading"))]
 
 
 def _field(label: str, control, target: str) -> html.Div:
@@ -171,15 +171,18 @@ def _filters(departments, goals, language: str) -> html.Div:
     return html.Div([
         _field(_("overview.filter_department"),
                dcc.Dropdown(id=P + "department", placeholder=_("overview.all_departments"), clearable=True,
+                            labels=dropdown_labels(language),
                             options=[{"label": localized(d, "name", language), "value": d["id"]} for d in departments]),
                P + "department"),
         _field(_("overview.filter_goal"),
                dcc.Dropdown(id=P + "goal", placeholder=_("overview.all_goals"), clearable=True,
+                            labels=dropdown_labels(language),
                             options=[{"label": ("— " if g["parent_id"] else "") + localized(g, "title", language),
                                       "value": g["id"]} for g in goals]),
                P + "goal"),
         _field(_("overview.filter_status"),
                dcc.Dropdown(id=P + "status", placeholder=_("overview.all_statuses"), clearable=True, searchable=False,
+                            labels=dropdown_labels(language),
                             options=[{"label": _(f"status.{s}"), "value": s} for s in status.STATUSES]),
                P + "status"),
         _field(_("overview.search"),

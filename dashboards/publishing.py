@@ -17,6 +17,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from dashboards.components import dropdown_labels
 from dashboards.publishing_parts import P, counts, flags, message, publishing_list, switch
 from i18n import _, current_language, localized
 from metrics import catalog
@@ -64,6 +65,7 @@ def layout(**_query):
             html.Div([
                 html.Div([html.Label(_("publishing_page.filter_department"), htmlFor=P + "department"),
                           dcc.Dropdown(id=P + "department", placeholder=_("publishing_page.all_departments"),
+                                       labels=dropdown_labels(current_language()),
                                        options=[{"label": name, "value": key} for key, name in
                                                 sorted(names.items(), key=lambda item: item[1])])],
                          className="field"),

@@ -9,8 +9,10 @@ from typing import Any, Mapping
 from dash import Input, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboards.chart_parts import sparkline_alt
 from dashboards.components import (STATUS_ICONS, department_name, goal_title, kpi_name, period_text,
-                                   stale_badge, status_badge, target_text, trend_marker, value_text)
+                                   stale_badge, status_badge, table_region, target_text, trend_marker,
+                                   value_text)
 from dashboards.figures import SPARKLINE_SIZE, sparkline_svg, svg_data_uri
 from i18n import format_value, translate
 from metrics.catalog import recent_values
@@ -137,15 +139,12 @@ def _updated_cell(row: dict[str, Any], language: str, services: Services):
 
 
 def sparkline(row: dict[str, Any], values: list[float | None], language: str, services: Services):
-    """The KPI's last periods as a small line image, with its first and last values in words."""
+    """The KPI's last periods as a small line image; its alt text says which way it goes,
+    from what to what."""
     svg = sparkline_svg(values)
     if svg is None:
         return "–"
-    shown = [value for value in values if value is not None]
-    first_slot = next(slot for slot, value in enumerate(values) if value is not None)
-    alt = translate("sparkline.alt", language, count=len(values) - first_slot,
-                    first=value_text(row, shown[0], language, services),
-                    last=value_text(row, shown[-1], language, services))
+    alt = sparkline_alt(row, values, language, services)
     width, height = SPARKLINE_SIZE
     return html.Img(src=svg_data_uri(svg), alt=alt, title=alt, width=width, height=height, className="sparkline")
 
@@ -249,8 +248,8 @@ def kpis_card(prefix: str, table, language: str, sort_default: Mapping[str, Any]
         html.Section([
             html.H2(translate("scorecard.heading", language), id=prefix + "kpis-heading"),
             html.P(translate("scorecard.lede", language), className="muted small card-lede"),
-            html.Div(table if table is not None else
-                     html.P(translate("scorecard.empty", language), className="empty"),
-                     id=prefix + "table", className="table-wrap"),
+            table_region(table if table is not None else
+                         html.P(translate("scorecard.empty", language), className="empty"),
+                         translate("scorecard.heading", language), id=prefix + "table"),
         ], className="card", **{"aria-labelledby": prefix + "kpis-heading"}),
     ]

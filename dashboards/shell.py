@@ -2,6 +2,8 @@
 language switcher, the page itself, and the footer. Built per request, in its language."""
 from __future__ import annotations
 
+import json
+
 import dash
 from dash import dcc, html
 from flask import has_request_context
@@ -71,12 +73,30 @@ def _frame(language: str, city: str, fiscal_start_month: int, account) -> html.D
         html.Header([
             html.A([html.Span("CityStat", className="brand-mark"),
                     html.Span(city, className="brand-city")], href="/", className="brand"),
-            _nav(account, language),
+            # The links come last, on a row of their own (assets/citystat.css): in the order
+            # they are seen, so that Tab follows the eye.
             _language_switcher(language),
             _user_menu(account, language),
+            _nav(account, language),
         ], className="site-header"),
         html.Main(dash.page_container, id="main", className="page", tabIndex="-1"),
         html.Footer([
             html.Span(translate("shell.footer", language, month=month_name(fiscal_start_month, language))),
         ], className="site-footer"),
-    ], className="app", lang=language)
+    ], className="app", lang=language, **{"data-component-labels": _component_labels(language)})
+
+
+# What Dash's date pickers and number inputs say by themselves, in English, -> our key.
+# assets/component_labels.js puts the translation in their place (they take no prop for it).
+COMPONENT_LABELS = {
+    "Previous month": "component.previous_month", "Next month": "component.next_month",
+    "Clear Dates": "component.clear_dates", "Clear date": "component.clear_date",
+    "Close calendar": "component.close_calendar", "Increase value": "component.increase_value",
+    "Decrease value": "component.decrease_value",
+    "Year": "component.year",   # given by assets/a11y.js to the calendar's year field, which has no name
+}
+
+
+def _component_labels(language: str) -> str:
+    return json.dumps({english: translate(key, language) for english, key in COMPONENT_LABELS.items()},
+                      ensure_ascii=False)

@@ -41,6 +41,15 @@ def test_index_serves_the_dash_shell_with_local_assets_only(client):
         assert not scripts, f"external asset: {scripts}"
 
 
+def test_the_index_page_speaks_the_readers_language(client):
+    english = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in english and "Loading…" in english and "<footer>" not in english
+    client.set_cookie("citystat_lang", "pt")
+    portuguese = client.get("/").get_data(as_text=True)
+    client.delete_cookie("citystat_lang")
+    assert '<html lang="pt">' in portuguese and "Carregando…" in portuguese and "Loading..." not in portuguese
+
+
 def test_layout_names_the_city_and_offers_three_languages(client):
     layout = texts(client.get("/_dash-layout").get_data(as_text=True))
     assert "City of Riverton" in layout

@@ -166,7 +166,7 @@ def test_spanish_page(client_as):
     manager.get("/lang/es")
     try:
         assert "Qué significa publicar" in texts(render_page(manager, "/publishing"))
-        assert "Meta publicada" in texts(show(manager).get_data(as_text=True))
+        assert "Objetivo publicado" in texts(show(manager).get_data(as_text=True))
     finally:
         manager.get("/lang/en")
 

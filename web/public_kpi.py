@@ -16,6 +16,7 @@ from typing import Any
 
 from dashboards.components import (department_name, direction_text, frequency_text, goal_title, kpi_name,
                                    period_text, target_text, value_text)
+from dashboards.chart_locale import plotly_locale
 from dashboards.figures import chart_summary, target_vs_actual
 from i18n import axis_title, format_day, format_value, localized, translate
 from metrics import catalog, forecast, series, status
@@ -38,11 +39,11 @@ def published_kpi(services: Services, kpi_id: str, as_of: date) -> dict[str, Any
     return rows[0] if rows else None
 
 
-def _graph_config(kpi_id: str, embed: bool) -> dict[str, Any]:
+def _graph_config(kpi_id: str, embed: bool, language: str) -> dict[str, Any]:
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", kpi_id)
     return {"displaylogo": False, "responsive": True, "displayModeBar": False if embed else "hover",
             "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-            "toImageButtonOptions": {"format": "png", "filename": safe, "scale": 2}}
+            "toImageButtonOptions": {"format": "png", "filename": safe, "scale": 2}, **plotly_locale(language)}
 
 
 def chart(row: dict[str, Any], language: str, services: Services, as_of: date, *,
@@ -58,7 +59,8 @@ def chart(row: dict[str, Any], language: str, services: Services, as_of: date, *
                               future_targets=future)
     if embed:
         figure.update_layout(height=EMBED_HEIGHT, margin={"l": 60, "r": 16, "t": 48, "b": 48})
-    spec = '{"figure": ' + figure.to_json() + ', "config": ' + json.dumps(_graph_config(row["id"], embed)) + "}"
+    config = json.dumps(_graph_config(row["id"], embed, language))
+    spec = '{"figure": ' + figure.to_json() + ', "config": ' + config + "}"
     return {"json": spec.translate(_SCRIPT_SAFE), "history": history, "forecast": prediction,
             "summary": chart_summary(row, history, row, prediction, language, services)}
 

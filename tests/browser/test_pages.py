@@ -71,7 +71,7 @@ def test_kpi_page_draws_target_against_actual(page):
     rows_24 = page.locator(".values-table tbody tr").count()
     page.get_by_label("12 periods").check()
     expect(page.locator(".values-table tbody tr")).to_have_count(min(12, rows_24))
-    page.get_by_label("All").check()
+    page.get_by_label("All", exact=True).check()   # not the table region named "…calls…"
     expect(page.locator(".values-table tbody tr")).not_to_have_count(min(12, rows_24))
     assert page.locator(".values-table tbody tr").count() >= rows_24
 

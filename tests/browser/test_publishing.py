@@ -126,7 +126,7 @@ def test_filters_and_the_page_in_spanish(page_as):
     manager.wait_for_load_state("networkidle")
     expect(manager.locator("h1")).to_have_text("Publicación")
     expect(manager.get_by_role("heading", name="Qué significa publicar")).to_be_visible()
-    expect(manager.locator(".publishing-goal-switch").first).to_contain_text("Meta publicada")
+    expect(manager.locator(".publishing-goal-switch").first).to_contain_text("Objetivo publicado")
     screenshot(manager, "publishing-es")
     manager.get_by_role("link", name="English").click()
     manager.wait_for_selector(".publishing-table")
