@@ -106,7 +106,8 @@ def _events_table(events, language: str):
         html.Td(_outcome(e.outcome)),
         html.Td(e.target or "", className="mono wrap"),
         html.Td(e.client_address or "", className="mono nowrap"),
-        html.Td(_details(e.details), className="note mono"),
+        # The log's details are a record, kept as they were written (English), not page text.
+        html.Td(_details(e.details), className="note mono", **{"data-i18n-exempt": "record"}),
     ]) for e in events]
     return html.Table([
         html.Caption(_("admin_audit.table_caption"), className="visually-hidden"),

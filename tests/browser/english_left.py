@@ -118,7 +118,7 @@ def report(problems: dict[str, list[str]]) -> str:
 # -- what the browser shows --------------------------------------------------------------------------
 # Every text node, every block's whole text (a sentence split over links reads whole), the
 # accessible names and hints, and what plotly draws from: trace names, hover templates, titles.
-# Elements marked data-i18n-exempt (none yet) would be left out.
+# Elements marked data-i18n-exempt are left out: records kept as written, such as the audit log's details.
 COLLECT = """() => {
   const out = [document.title];
   const skipped = el => !el || el.closest('script, style, noscript, template, [data-i18n-exempt]');
