@@ -57,23 +57,33 @@ def password_of(username: str) -> str:
     return f"River trail at dawn, bench {sorted(PEOPLE).index(username) + 1}"
 
 
-@pytest.fixture(scope="session")
-def demo_app(tmp_path_factory):
-    """One app holding the demo city and one person per role, shared by the HTTP and
-    browser tests."""
+def seeded_demo_app(data_dir, *, label: str = "Test", meetings: bool = False):
+    """An app on `data_dir` holding the demo city as of DEMO_TODAY and one person per role
+    (and, with `meetings`, the demo stat meetings). Close its services when done."""
     from data.demo_city import seed_demo
     from web import accounts
 
-    server = create_app({"data_dir": str(tmp_path_factory.mktemp("demo")), "seed_demo": False})
+    server = create_app({"data_dir": str(data_dir), "seed_demo": False})
     services = server.extensions[EXTENSION]
     services.prepare(seed_demo=False)
     assert seed_demo(services.warehouse, services.calendar, today=DEMO_TODAY)
     with server.app_context():
         for username, (role, departments) in PEOPLE.items():
             accounts.create_user(services, username, password=password_of(username), role=role,
-                                 departments=departments, display_name=f"Test {role.title()}", actor="tests")
+                                 departments=departments, display_name=f"{label} {role.title()}", actor="tests")
+        if meetings:
+            from data.demo_meetings import seed_demo_meetings
+            seed_demo_meetings(services, DEMO_TODAY)
+    return server
+
+
+@pytest.fixture(scope="session")
+def demo_app(tmp_path_factory):
+    """One app holding the demo city and one person per role, shared by the HTTP and
+    browser tests."""
+    server = seeded_demo_app(tmp_path_factory.mktemp("demo"))
     yield server
-    services.close()
+    server.extensions[EXTENSION].close()
 
 
 @pytest.fixture

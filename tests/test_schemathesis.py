@@ -17,10 +17,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis import GenerationMode, checks
 from schemathesis.config import SchemathesisConfig
 
-from app import create_app
-from data.demo_city import seed_demo
-from data.demo_meetings import seed_demo_meetings
-from tests.conftest import DEMO_TODAY, PEOPLE, password_of
+from tests.conftest import seeded_demo_app
 from web import accounts
 from web.openapi import openapi_document
 from web.services import EXTENSION
@@ -58,17 +55,9 @@ def hypothesis_files_elsewhere(tmp_path_factory):
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
     """A demo city with its people and meetings, for this module alone."""
-    server = create_app({"data_dir": str(tmp_path_factory.mktemp("fuzz")), "seed_demo": False})
-    services = server.extensions[EXTENSION]
-    services.prepare(seed_demo=False)
-    assert seed_demo(services.warehouse, services.calendar, today=DEMO_TODAY)
-    with server.app_context():
-        for username, (role, departments) in PEOPLE.items():
-            accounts.create_user(services, username, password=password_of(username), role=role,
-                                 departments=departments, display_name=f"Fuzz {role.title()}", actor="tests")
-        seed_demo_meetings(services, DEMO_TODAY)
+    server = seeded_demo_app(tmp_path_factory.mktemp("fuzz"), label="Fuzz", meetings=True)
     yield server
-    services.close()
+    server.extensions[EXTENSION].close()
 
 
 @pytest.fixture(scope="module")
