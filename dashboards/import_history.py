@@ -12,14 +12,14 @@ from dash.exceptions import PreventUpdate
 from dashboards.components import pressed_index, table_region
 from i18n import LOCALES, _, current_language, format_number
 from metrics import imports
-from metrics.imports import ImportError_
+from metrics.imports import REVERTIBLE, ImportError_
 from web import importing
 from web.auth import current_scope
 from web.rules import callback
 from web.services import current_services
 
 P = "import-history-"
-KINDS = ("import", "seed", "manual", "dataset")
+KINDS = ("import", "seed", "manual", "targets", "dataset")
 
 
 def _title() -> str:
@@ -48,7 +48,7 @@ def layout(**_query):
 
 def _may_revert(scope, batch: dict) -> bool:
     """Mirrors web.importing.revert, which decides: it only chooses who sees the button."""
-    if batch["kind"] != "import" or batch["status"] != "committed" or not scope.allows("analyst"):
+    if batch["kind"] not in REVERTIBLE or batch["status"] != "committed" or not scope.allows("analyst"):
         return False
     return scope.all_departments or batch["created_by"] == scope.username
 

@@ -18,8 +18,9 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
+from metrics import versions
 from metrics.access import Scope
 from metrics.periods import FiscalCalendar, Period, PeriodError
 from metrics.profiles import CATEGORIES, KPI_FIELDS, Profile, ProfileError
@@ -28,6 +29,8 @@ from metrics.sources import SourceError, Staged, file_sha256, stage_file
 from metrics.warehouse import Warehouse
 
 REPORT_ERRORS = 1000
+# Batch kinds a person may revert: files, and the app's data-entry and targets grids.
+REVERTIBLE = ("import", "manual", "targets")
 VALUE_COLUMNS = ("value", "target", "target_low", "target_high", "numerator", "denominator")
 TEXT_FIELDS = ("dimension", "member", "note")
 _SLASH_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
@@ -49,6 +52,7 @@ class ImportReport:
     empty: int = 0
     replaced: int = 0
     targets: int = 0
+    targets_cleared: int = 0
     kpis_created: list[str] = field(default_factory=list)
     kpis_updated: list[str] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -246,6 +250,7 @@ class _Kpi:
     unit: str | None = None
     create: dict[str, Any] | None = None
     update: dict[str, Any] = field(default_factory=dict)
+    before: dict[str, Any] = field(default_factory=dict)   # the stored fields `update` changes
     computed: bool = False         # its values come from its SQL definition, not from files
 
 
@@ -267,7 +272,7 @@ def _resolve_kpis(ws, profile: Profile, scope: Scope, warehouse: Warehouse) -> d
     computed = {r["kpi_id"] for r in ws.execute("SELECT DISTINCT kpi_id FROM kpi_definitions").dicts()}
     departments = ws.execute("SELECT id, name FROM departments").dicts()
     by_department = {d["id"]: d["id"] for d in departments} | {d["name"].lower(): d["id"] for d in departments}
-    goals = {g["id"]: g for g in ws.execute("SELECT id, title FROM goals").dicts()}
+    goals = {g["id"]: g for g in ws.execute("SELECT id, title, archived FROM goals").dicts()}
     goals_by_title = {g["title"].lower(): g["id"] for g in goals.values()}
     resolved: dict[str, _Kpi] = {}
     for row in rows:
@@ -334,7 +339,11 @@ def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, b
             if not values["goal_title"]:
                 return (Reason("import.no_goal", goal=repr(goal)), "goal_id")
             changes["_new_goal"] = values["goal_title"]
+        elif goals[goal]["archived"] and goal != (current or {}).get("goal_id"):
+            return (Reason("import.goal_archived", goal=repr(goal)), "goal_id")
         changes["goal_id"] = goal
+    if current is not None and current.get("archived"):
+        return (Reason("import.archived", kpi=repr(item.kpi_id)), "kpi_id")
     department = changes.get("department_id") or (current or {}).get("department_id")
     if not scope.can_edit_department(department):
         return (Reason("import.not_yours", kpi=repr(item.kpi_id), department=department or "none"), "department")
@@ -350,6 +359,7 @@ def _kpi_problem(item: _Kpi, values: dict, current: dict | None, scope: Scope, b
         item.create = {"id": item.kpi_id, **changes}
     else:
         item.update = {k: v for k, v in changes.items() if k.startswith("_") or current.get(k) != v}
+        item.before = {k: current.get(k) for k in item.update if not k.startswith("_")}
     merged = {**(current or {}), **changes}
     item.frequency, item.unit = merged["frequency"], merged["unit"]
     return None
@@ -532,6 +542,13 @@ def _checks(profile: Profile, filled: set[str]) -> list[tuple[str, str, str, str
         column = _literal(profile.columns["value"].column if "value" in profile.columns else "value")
         checks.append(("computed AND kpi_error IS NULL AND (n_value IS NOT NULL OR n_numerator IS NOT NULL)",
                        column, "coalesce(v_value, v_numerator)", "'import.computed'", "'{}'"))
+    if {"target_low", "target_high"} & filled:
+        # A band needs both ends; the targets table could not hold half of one.
+        low = "n_target_low" if "target_low" in filled else "NULL"
+        high = "n_target_high" if "target_high" in filled else "NULL"
+        checks.append((f"kpi_error IS NULL AND ({low} IS NULL) <> ({high} IS NULL)",
+                       "'target_low'" if "target_low" in filled else "'target_high'",
+                       "coalesce(v_target_low, v_target_high)", "'import.target_half_band'", "'{}'"))
     if {"target_low", "target_high"} <= filled:
         checks.append(("n_target_low > n_target_high", "'target_low'", "v_target_low || ' > ' || v_target_high",
                        "'import.target_range'", "'{}'"))
@@ -649,9 +666,17 @@ def _replaced(ws) -> int:
 
 def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profile: Profile, scope: Scope, *,
                dry_run: bool = False, file_name: str | None = None, profile_name: str | None = None,
-               originals: Path | None = None, workdir: Path | None = None) -> ImportReport:
+               originals: Path | None = None, workdir: Path | None = None, kind: str = "import",
+               clear_targets: Sequence[tuple[str, str, date]] = ()) -> ImportReport:
     """Judge every row of `path` under `profile`; unless `dry_run`, load the file in one
-    transaction when no row is rejected (or the profile says "on_error": "skip")."""
+    transaction when no row is rejected (or the profile says "on_error": "skip").
+
+    `kind` names where the rows came from in the batch ("import", or "manual" and "targets"
+    for the app's own grids, which write their rows as a file and load it here so that they
+    are checked, recorded and reverted exactly like an import). `clear_targets` lists
+    targets (KPI id, frequency, period start) the same batch removes, kept for a revert."""
+    if kind not in REVERTIBLE:
+        raise ValueError(f"unknown batch kind {kind!r}")
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The batch records the file's hash: computed meanwhile (hashlib lets go of the GIL).
         sha = None if dry_run else pool.submit(file_sha256, path)
@@ -661,12 +686,13 @@ def run_import(warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profi
             ws.execute("SET write_buffer_row_group_count = 1")
             return _import(ws, warehouse, calendar, path, profile, scope, dry_run=dry_run, sha=sha,
                            file_name=file_name, profile_name=profile_name, originals=originals,
-                           workdir=workdir or path.parent)
+                           workdir=workdir or path.parent, kind=kind, clear_targets=list(clear_targets))
 
 
 def _import(ws, warehouse: Warehouse, calendar: FiscalCalendar, path: Path, profile: Profile, scope: Scope, *,
             dry_run: bool, sha: Future | None, file_name: str | None, profile_name: str | None,
-            originals: Path | None, workdir: Path) -> ImportReport:
+            originals: Path | None, workdir: Path, kind: str = "import",
+            clear_targets: list[tuple[str, str, date]] | None = None) -> ImportReport:
     report = ImportReport(dry_run=dry_run, shape=profile.shape)
     try:
         staged = stage_file(ws, path, profile, workdir=workdir)
@@ -691,19 +717,30 @@ def _import(ws, warehouse: Warehouse, calendar: FiscalCalendar, path: Path, prof
     if report.error_count and profile.on_error == "skip":
         report.skipped, report.rejected = report.rejected, 0
     blocked = report.error_count and profile.on_error == "reject"
-    if dry_run or blocked or (report.accepted == 0 and report.targets == 0):
+    _cleared_targets(ws, clear_targets or [])
+    report.targets_cleared = ws.execute("SELECT count(*) FROM cleared_targets").scalar()
+    if dry_run or blocked or (report.accepted == 0 and report.targets == 0 and report.targets_cleared == 0):
         report.replaced = _replaced(ws)
         return report
     with ws.write():   # which counts `replaced` itself, in the transaction
         report.batch_id = _commit(ws, kpis, used, path, sha.result(), report, profile, file_name, profile_name,
-                                  originals, scope.username)
+                                  originals, scope.username, kind)
     report.committed = True
     return report
 
 
+def _cleared_targets(ws, clear: list[tuple[str, str, date]]) -> None:
+    """`cleared_targets`: the stored targets among `clear` that the file does not set anew."""
+    _table(ws, "clear_requests", "kpi_id VARCHAR, frequency VARCHAR, period_start DATE", list(clear))
+    ws.execute("""CREATE OR REPLACE TEMP TABLE cleared_targets AS
+        SELECT DISTINCT t.kpi_id, t.frequency, t.period_start FROM targets t
+        JOIN clear_requests c USING (kpi_id, frequency, period_start)
+        ANTI JOIN final_targets f USING (kpi_id, frequency, period_start)""")
+
+
 def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, sha: str, report: ImportReport,
             profile: Profile, file_name: str | None, profile_name: str | None, originals: Path | None,
-            actor: str) -> int:
+            actor: str, kind: str = "import") -> int:
     batch = ws.execute("SELECT nextval('import_batch_ids')").scalar()
     stored = None
     if originals is not None:
@@ -724,16 +761,20 @@ def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, sha: str, rep
         if item.create:
             names = ", ".join(columns)
             ws.execute(f"INSERT INTO kpis ({names}) VALUES ({', '.join('?' * len(columns))})", list(columns.values()))
+            versions.record(ws, "kpi", item.kpi_id, actor, "create", versions.diff({}, _version_fields(columns)))
         elif columns:
             assignments = ", ".join(f"{name} = ?" for name in columns)
             ws.execute(f"UPDATE kpis SET {assignments}, updated_at = current_localtimestamp() WHERE id = ?",
                        [*columns.values(), item.kpi_id])
+            versions.record(ws, "kpi", item.kpi_id, actor, "update",
+                            versions.diff(_version_fields(item.before), _version_fields(columns)))
     _write_observations(ws, batch, report)
-    ws.execute("""INSERT INTO import_replaced_targets
-        SELECT ?, t.kpi_id, t.frequency, t.period_start, t.value, t.low, t.high, t.batch_id, t.updated_at
-        FROM targets t JOIN final_targets f USING (kpi_id, frequency, period_start)""", [batch])
-    ws.execute("DELETE FROM targets t USING final_targets f WHERE t.kpi_id = f.kpi_id AND "
-               "t.frequency = f.frequency AND t.period_start = f.period_start")
+    for replaced in ("final_targets", "cleared_targets"):   # both kept for a revert, then gone
+        ws.execute(f"""INSERT INTO import_replaced_targets
+            SELECT ?, t.kpi_id, t.frequency, t.period_start, t.value, t.low, t.high, t.batch_id, t.updated_at
+            FROM targets t JOIN {replaced} f USING (kpi_id, frequency, period_start)""", [batch])
+        ws.execute(f"DELETE FROM targets t USING {replaced} f WHERE t.kpi_id = f.kpi_id AND "
+                   "t.frequency = f.frequency AND t.period_start = f.period_start")
     ws.execute("""INSERT INTO targets (kpi_id, frequency, period_start, value, low, high, batch_id)
         SELECT kpi_id, frequency, period_start, CASE WHEN low IS NULL THEN value END, low, high, ? FROM final_targets""",
                [batch])
@@ -741,11 +782,17 @@ def _commit(ws, kpis: dict[str, _Kpi], used: set[str], path: Path, sha: str, rep
     ws.execute("""INSERT INTO import_batches (id, kind, file_name, file_size, sha256, stored_path, profile_name,
                   profile, created_by, rows_accepted, rows_rejected, rows_replaced, targets_loaded, kpis_created,
                   report)
-        VALUES (?, 'import', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-               [batch, file_name or path.name, path.stat().st_size, sha, str(stored) if stored else None,
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               [batch, kind, file_name or path.name, path.stat().st_size, sha, str(stored) if stored else None,
                 profile_name, json.dumps(profile.document), actor, report.accepted, report.rejected + report.skipped,
                 report.replaced, report.targets, len(report.kpis_created), json.dumps(summary, default=str)])
     return batch
+
+
+def _version_fields(columns: dict[str, Any]) -> dict[str, Any]:
+    """kpis columns under the names the KPI editor's versions use (DESIGN §8 body names)."""
+    names = {"department_id": "department", "lag_days": "lag"}
+    return {names.get(k, k): v for k, v in columns.items() if k != "id"}
 
 
 def _write_observations(ws, batch: int, report: ImportReport) -> None:
@@ -789,7 +836,7 @@ def revert_batch(warehouse: Warehouse, batch_id: int, username: str) -> dict[str
         batch = tx.execute("SELECT status, kind FROM import_batches WHERE id = ?", [batch_id]).first()
         if batch is None:
             raise ImportError_(Reason("import.no_import", batch=batch_id))
-        if batch["kind"] != "import":
+        if batch["kind"] not in REVERTIBLE:
             raise ImportError_(Reason("import.not_an_import", batch=batch_id, kind=batch["kind"]))
         if batch["status"] == "reverted":
             raise ImportError_(Reason("import.reverted", batch=batch_id))

@@ -102,6 +102,8 @@ TEMPLATES: dict[str, str] = {
     "import.no_goal": "goal {goal} does not exist; add a goal title column to create it",
     "import.not_yours": "KPI {kpi} belongs to department {department}, which is not one of yours",
     "import.unknown_kpi": "unknown KPI {kpi}, and the file gives no name to create it",
+    "import.goal_archived": "goal {goal} is archived: choose a live goal, or restore it on the Goals page",
+    "import.archived": "KPI {kpi} is archived: restore it on its edit page before loading values or targets",
     "import.needs_frequency": "new KPI {kpi} needs a frequency (a column, or a constant in the profile)",
     "import.no_kpi": "no KPI id on this row",
     "import.no_period": "no period on this row",
@@ -111,6 +113,7 @@ TEMPLATES: dict[str, str] = {
     "import.computed": "the KPI is computed from raw data by its SQL definition: its values come from there, "
                        "not from files (its targets can be imported)",
     "import.target_range": "the low end of the target range is above the high end",
+    "import.target_half_band": "a target band needs both its low and its high end",
     "import.repeated": "the same KPI, period and breakdown has a different value on line {lines}",
     "import.no_import": "There is no import {batch}.",
     "import.not_an_import": "Batch {batch} is a {kind}, not an import; it cannot be reverted here.",

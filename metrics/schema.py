@@ -208,4 +208,19 @@ ALTER TABLE observations ADD COLUMN raw_batch INTEGER;
 ALTER TABLE goals ADD COLUMN published BOOLEAN DEFAULT FALSE;
 UPDATE goals SET published = FALSE WHERE published IS NULL;
 """),
+    # The catalogue written in the app (issue #10): every change of a goal's or a KPI's
+    # definition is a numbered version saying who changed which fields, when, from what to
+    # what. Rows are only ever added; archiving is a change like any other.
+    (6, "versions of goal and KPI definitions", """
+CREATE TABLE catalogue_versions (
+    item_type VARCHAR NOT NULL CHECK (item_type IN ('goal', 'kpi')),
+    item_id VARCHAR NOT NULL,
+    version INTEGER NOT NULL,
+    changed_by VARCHAR NOT NULL,
+    changed_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    action VARCHAR NOT NULL,           -- create, update, archive, restore
+    changes JSON NOT NULL,             -- {"field": {"old": ..., "new": ...}}
+    PRIMARY KEY (item_type, item_id, version)
+);
+"""),
 )

@@ -388,3 +388,39 @@ def test_a_computed_kpis_values_are_refused_but_its_targets_load(store, tmp_path
     targets = {"shape": "long", "columns": {"kpi_id": "kpi", "period": "period", "target": "target"}}
     loaded = _run(store, _csv(tmp_path, f"kpi,period,target\n{kpi},FY2027,7\n", name="t.csv"), targets)
     assert loaded.committed and loaded.targets == 1
+
+
+# -- the catalogue's versions and archived KPIs (issue #10) ------------------------------------------
+def test_an_import_that_creates_or_changes_kpis_leaves_their_versions(store, tmp_path):
+    from metrics import versions
+    profile = {"shape": "long", "columns": {"kpi_id": "kpi", "kpi_name": "name", "period": "period", "value": "value",
+                                            "frequency": {"value": "monthly"}, "department": {"value": "police"}}}
+    first = _run(store, _csv(tmp_path, "kpi,name,period,value\nnew-kpi,Brand new,2026-09,5\n"), profile)
+    assert first.committed
+    second = _run(store, _csv(tmp_path, "kpi,name,period,value\nnew-kpi,Renamed,2026-10,6\n", "b.csv"), profile)
+    assert second.committed
+    history = versions.history(store, "kpi", "new-kpi")
+    assert [(v["version"], v["action"], v["changed_by"]) for v in history] == [(2, "update", "admin"),
+                                                                               (1, "create", "admin")]
+    assert history[0]["changes"] == {"name": {"old": "Brand new", "new": "Renamed"}}
+    assert history[1]["changes"]["department"] == {"old": None, "new": "police"}
+
+
+def test_an_archived_kpi_is_refused_with_a_reason(store, tmp_path):
+    kpi = store.query("SELECT id FROM kpis WHERE frequency = 'monthly' AND id NOT IN "
+                      "(SELECT kpi_id FROM kpi_definitions) ORDER BY id").scalar()
+    store.query("UPDATE kpis SET archived = TRUE WHERE id = $id", {"id": kpi})
+    before = _contents(store)
+    report = _run(store, _csv(tmp_path, f"kpi,period,value\n{kpi},2026-09,5\n"))
+    assert not report.committed and report.errors[0]["reason"].code == "import.archived"
+    assert _contents(store) == before
+
+
+def test_a_kpi_is_not_put_under_an_archived_goal(store, tmp_path):
+    goal = store.query("SELECT id FROM goals ORDER BY id").scalar()
+    store.query("UPDATE goals SET archived = TRUE WHERE id = $id", {"id": goal})
+    profile = {"shape": "long", "columns": {"kpi_id": "kpi", "kpi_name": "name", "period": "period", "value": "value",
+                                            "goal_id": "goal", "frequency": {"value": "monthly"},
+                                            "department": {"value": "police"}}}
+    report = _run(store, _csv(tmp_path, f"kpi,name,goal,period,value\nunder-archived,X,{goal},2026-09,5\n"), profile)
+    assert not report.committed and report.errors[0]["reason"].code == "import.goal_archived"

@@ -94,7 +94,7 @@ def revert(services, scope: Scope, batch_id: int) -> dict[str, int]:
     batch = imports.get_batch(services.warehouse, batch_id)
     if batch is None:
         raise ImportError_(Reason("import.no_import", batch=batch_id))
-    if batch["kind"] != "import" or batch["status"] == "reverted":
+    if batch["kind"] not in imports.REVERTIBLE or batch["status"] == "reverted":
         return imports.revert_batch(services.warehouse, batch_id, scope.username)   # raises the reason
     if not scope.all_departments and batch["created_by"] != scope.username:
         audit.record(services, "import.revert", "denied", actor=scope.username, target=str(batch_id))

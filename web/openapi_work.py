@@ -19,7 +19,9 @@ ROW_ERROR: Schema = record({
 }, description="One rejected row: the file's line number, its column and the reason.")
 _REPORT = {
     "dry_run": BOOLEAN, "rows": COUNT, "accepted": COUNT, "rejected": COUNT, "skipped": COUNT, "empty": COUNT,
-    "replaced": COUNT, "targets": COUNT, "kpis_created": array(STRING), "kpis_updated": array(STRING),
+    "replaced": COUNT, "targets": COUNT,
+    "targets_cleared": {**COUNT, "description": "Targets the batch removed (the app's targets grid clears cells)."},
+    "kpis_created": array(STRING), "kpis_updated": array(STRING),
     "errors": array(ref("ImportRowError"), "The rejected rows (the first ones, when there are many)."),
     "error_count": COUNT, "committed": BOOLEAN,
     "batch_id": nullable({"type": "integer", "description": "The import batch, when committed."}),
