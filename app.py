@@ -27,6 +27,9 @@ from web import api_packets  # noqa: F401  (the packet and memo routes)
 from web import api_datasets  # noqa: F401  (the raw dataset routes)
 from web import api_kpi_write  # noqa: F401  (creating and changing KPIs, computed ones too)
 from web import api_catalog  # noqa: F401  (departments, publishing goals, observation exports)
+from web import api_narratives  # noqa: F401  (a KPI's narratives: read and write)
+from web import api_due  # noqa: F401  (what is due: values owed and overdue)
+from web import api_targets  # noqa: F401  (a KPI's targets: one batch per save, and their history)
 from web import openapi  # noqa: F401  (GET /api/v1/openapi.json, the document of all the routes)
 from web.api import api
 from web.auth import init_auth

@@ -14,6 +14,7 @@ from typing import Any, Callable, Mapping
 
 LANGUAGES = ("en", "es", "pt")
 ENVIRONMENTS = ("development", "production")
+NARRATIVE_RULES = ("never", "off_track")
 
 
 class ConfigError(ValueError):
@@ -167,6 +168,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Sites that may show the embeddable KPI charts (/embed/kpis/<id>) in a frame: * for "
             "any site, or origins separated by spaces such as https://www.city.gov "
             "https://*.city.gov, or 'none'. Every other page refuses to be framed.", _frame_origins),
+    Setting("CITYSTAT_NARRATIVE_REQUIRED", "never",
+            "When a KPI's period needs a narrative (what happened, why, what comes next): never, "
+            "or off_track: a KPI off track for its latest period owes one until it is written: "
+            "its page says so, what is due lists it, and data entry asks for it as soon as a "
+            "saved value turns the KPI off track.", _one_of(NARRATIVE_RULES)),
 )
 
 SETTINGS_BY_KEY = {s.key: s for s in SETTINGS}

@@ -117,6 +117,24 @@ class Commentary(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
 
 
+class Narrative(Base):
+    """The official story of one KPI period (issue #10): what happened, why, what comes next.
+    Public for published KPIs. Saving again adds a row; the newest row per KPI and period is
+    the current narrative, the older ones its history."""
+
+    __tablename__ = "narratives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kpi_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    department_id: Mapped[str | None] = mapped_column(String(64))
+    period_start: Mapped[date] = mapped_column(Date, nullable=False)
+    happened: Mapped[str] = mapped_column(Text, nullable=False)
+    why: Mapped[str | None] = mapped_column(Text)
+    next_steps: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, default=utcnow)
+
+
 class ImportProfile(Base):
     """A saved import profile: a city sets up its export once and reuses it by name."""
 

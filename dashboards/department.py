@@ -8,6 +8,7 @@ import dash
 from dash import Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboards.due_parts import department_due_card
 from dashboards.scorecard import (DEFAULT_SORT, chosen_sort, empty_components, kpis_card, roll_up_summary,
                                   sort_inputs, sorted_table)
 from i18n import _, current_language, localized
@@ -72,6 +73,7 @@ def layout(department_id: str | None = None, **_query):
         html.Section([html.H2(_("department.rollup_heading"), id=P + "rollup-heading"),
                       roll_up_summary(roll, len(rows), language)],
                      className="card", **{"aria-labelledby": P + "rollup-heading"}),
+        department_due_card(department["id"], rows, today, language, services),
         *kpis_card(P, _table(rows, department, DEFAULT_SORT, today, language, services) if rows else None,
                    language, DEFAULT_SORT, department["id"]),
     ])

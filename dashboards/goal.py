@@ -1,5 +1,7 @@
 """One goal: what it sets out to do and who owns it, its roll-up, its sub-goals, and every KPI
-behind it (its sub-goals' included) in a table the reader sorts by column."""
+behind it (its sub-goals' included) in a table the reader sorts by column. An archived goal
+still opens for staff, saying so (when, by whom), with its KPIs and their history;
+managers and administrators get a link to edit the goal."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,10 +10,13 @@ import dash
 from dash import Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from dashboards.goals_parts import archived_text
 from dashboards.scorecard import (DEFAULT_SORT, chosen_sort, empty_components, kpis_card, roll_up_summary,
                                   sort_inputs, sorted_table)
 from i18n import _, current_language, localized
 from metrics import catalog, status
+from web.auth import current_scope
+from web.goals_write import archive_note, may_manage
 from web.rules import callback
 from web.services import current_services
 
@@ -20,15 +25,20 @@ COLUMNS = ("name", "department", "status", "value", "target", "percent", "trend"
 
 
 def _goal(services, goal_id: str, today: date):
-    """The goal with its roll-up, its KPIs' rows, and the goals by id (None: no such goal)."""
+    """The goal with its roll-up, its KPIs' rows, and the live goals by id (None: no such
+    goal). An archived goal is rolled up over the KPIs that still name it."""
     rows = status.kpi_statuses(services.warehouse, services.calendar, today, goal=goal_id)
     goals = {g["id"]: g for g in status.goal_statuses(services.warehouse, services.calendar, today, kpis=rows)}
-    return goals.get(goal_id), rows, goals
+    goal = goals.get(goal_id)
+    if goal is None and len(goal_id) <= 128:
+        stored = catalog.get_goal(services.warehouse, goal_id)
+        if stored is not None and stored["archived"]:
+            goal = {**stored, **status.roll_up(row["status"] for row in rows), "kpi_total": len(rows)}
+    return goal, rows, goals
 
 
 def _title(goal_id: str | None = None) -> str:
-    goals = catalog.list_goals(current_services().warehouse) if goal_id else []
-    goal = next((g for g in goals if g["id"] == goal_id), None)
+    goal = catalog.get_goal(current_services().warehouse, goal_id) if goal_id and len(goal_id) <= 128 else None
     name = localized(goal, "title", current_language()) if goal else _("goal.not_found_title")
     return f"{name} · CityStat"
 
@@ -52,6 +62,24 @@ def _subgoals(goal, goals, language):
                           roll_up_summary(child, child["kpi_total"], language)], className="other-goal")
                  for child in children], className="other-goals"),
     ], className="card", **{"aria-labelledby": P + "subgoals-heading"})
+
+
+def _archived(goal, services, language: str):
+    """What an archived goal's page says first: that it is archived, when and by whom."""
+    if not goal.get("archived"):
+        return None
+    restore = dcc.Link(_("goals_page.restore_link"), href=f"/goals/manage?goal={goal['id']}") \
+        if may_manage(current_scope()) else None
+    return html.Div([html.Strong(_("goals_page.archived_heading")), " ",
+                     archived_text(archive_note(services, goal["id"]), language), " ",
+                     _("goals_page.archived_body"), " ", restore],
+                    className="form-warning goal-archived", role="note")
+
+
+def _edit_link(goal):
+    if not may_manage(current_scope()):
+        return None
+    return dcc.Link(_("goals_page.edit"), href=f"/goals/manage?goal={goal['id']}", className="button small")
 
 
 def _not_found(goal_id: str):
@@ -80,7 +108,10 @@ def layout(goal_id: str | None = None, **_query):
         html.Div([
             html.Div([html.H1(localized(goal, "title", language)),
                       html.Span(_("overview.mayoral_priority"), className="badge badge-priority")
-                      if goal["mayoral_priority"] else None], className="goal-head"),
+                      if goal["mayoral_priority"] else None,
+                      html.Span(_("goals_page.archived_badge"), className="badge badge-off")
+                      if goal.get("archived") else None, _edit_link(goal)], className="goal-head"),
+            _archived(goal, services, language),
             html.P(description, className="lede") if description else None,
             html.P(_("overview.owner", owner=goal["owner"]), className="muted small") if goal.get("owner") else None,
         ], className="page-head"),

@@ -19,7 +19,10 @@ from dashboards.components import (department_name, direction_text, dropdown_lab
                                    kpi_name, period_text, table_region, target_text, value_text)
 from dashboards.figures import chart_summary, target_vs_actual
 from dashboards.kpi_breakdown import breakdown_section, has_breakdown
+from dashboards.kpi_edit_parts import kpi_page_notes
 from dashboards.kpi_headline import computed_note, headline
+from dashboards.kpi_narrative import (narrative_placeholders, narrative_section,
+                                      register_narrative_callbacks)
 from i18n import _, current_language, format_day, localized, translate
 from metrics import catalog, forecast, series, status
 from metrics.periods import Period, PeriodError
@@ -37,7 +40,7 @@ PRIOR = "prior"   # the one value of the prior-year checkbox
 
 def _title(kpi_id: str | None = None) -> str:
     services = current_services()
-    kpi = catalog.get_kpi(services.warehouse, services.calendar, kpi_id) if kpi_id else None
+    kpi = catalog.get_kpi(services.warehouse, services.calendar, kpi_id, include_archived=True) if kpi_id else None
     name = kpi_name(kpi, current_language()) if kpi else _("kpi.not_found_title")
     return f"{name} · CityStat"
 
@@ -296,13 +299,13 @@ def _validation_layout():
                      html.Button(id="kpi-download-csv"), dcc.Download(id="kpi-download"),
                      dcc.Store(id="kpi-comment-saved"), dcc.Dropdown(id="kpi-comment-period"),
                      dcc.Textarea(id="kpi-comment-text"), html.Button(id="kpi-comment-submit"),
-                     html.Div(id="kpi-comment-message"), html.Div(id="kpi-comments")])
+                     html.Div(id="kpi-comment-message"), html.Div(id="kpi-comments"), narrative_placeholders()])
 
 
 def layout(kpi_id: str | None = None, **_query):
     language = current_language()
     services = current_services()
-    kpi = catalog.get_kpi(services.warehouse, services.calendar, kpi_id) if kpi_id else None
+    kpi = catalog.get_kpi(services.warehouse, services.calendar, kpi_id, include_archived=True) if kpi_id else None
     if kpi is None and kpi_id is not None:
         return html.Div([
             html.H1(_("kpi.not_found_title")),
@@ -326,6 +329,7 @@ def layout(kpi_id: str | None = None, **_query):
             html.H1(kpi_name(kpi, language)),
             html.P([department_name(kpi, language), " · ", goal_title(kpi, language)], className="lede"),
             computed_note(kpi, language, services),
+            kpi_page_notes(kpi, language, services),   # "Edit" for those who may; an archived KPI says so
         ], className="page-head"),
         dcc.Store(id="kpi-id", data=kpi["id"]),
         dcc.Store(id="kpi-comment-saved", data=0),
@@ -334,12 +338,15 @@ def layout(kpi_id: str | None = None, **_query):
         html.Section([html.H2(_("kpi.values_heading")), html.Div(table, id="kpi-values")],
                      className="card", id="kpi-values-card"),
         html.Div(breakdown, id="kpi-breakdown", hidden=breakdown is None),
+        narrative_section(kpi, evaluation, language, services),
         _commentary_card(kpi, comments, language, services),
         _methodology(kpi, language, services),
     ])
 
 
 def register_callbacks(app: dash.Dash) -> None:
+    register_narrative_callbacks(app)
+
     @callback(app, "viewer", Output("kpi-chart", "figure"), Output("kpi-chart-summary", "children"),
               Output("kpi-values", "children"), Input("kpi-range", "value"), Input("kpi-prior", "value"),
               State("kpi-id", "data"), prevent_initial_call=True)

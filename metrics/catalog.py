@@ -72,28 +72,44 @@ def list_departments(warehouse: Warehouse, *, published_only: bool = False) -> l
     """, {"published_only": published_only}).dicts()
 
 
-def list_goals(warehouse: Warehouse, *, published_only: bool = False) -> list[dict[str, Any]]:
-    """Goals that are not archived, mayoral priorities first, with their KPI counts. With
-    `published_only`, only published goals; a parent that is not published is not named."""
+def list_goals(warehouse: Warehouse, *, published_only: bool = False,
+               include_archived: bool = False) -> list[dict[str, Any]]:
+    """Goals that are not archived (with `include_archived`, archived ones too, for the page
+    that manages goals), mayoral priorities first, with their live KPI counts. With
+    `published_only`, only published goals. A parent that is not listed (archived, missing,
+    or not published) is not named: such a goal shows at the top level, never lost."""
     return warehouse.query("""
         SELECT g.id, g.title, g.title_es, g.title_pt, g.description, g.description_es,
                g.description_pt, g.owner,
-               CASE WHEN $published_only AND p.id IS NULL THEN NULL ELSE g.parent_id END AS parent_id,
+               CASE WHEN p.id IS NULL THEN NULL ELSE g.parent_id END AS parent_id,
                g.mayoral_priority, g.sort_order, coalesce(g.published, FALSE) AS published,
-               count(k.id) AS kpi_count
+               g.archived, count(k.id) AS kpi_count
         FROM goals g
-        LEFT JOIN goals p ON p.id = g.parent_id AND NOT p.archived
+        LEFT JOIN goals p ON p.id = g.parent_id AND (NOT p.archived OR $include_archived)
                          AND (NOT $published_only OR coalesce(p.published, FALSE))
         LEFT JOIN kpis k ON k.goal_id = g.id AND NOT k.archived AND (NOT $published_only OR k.published)
-        WHERE NOT g.archived AND (NOT $published_only OR coalesce(g.published, FALSE))
+        WHERE (NOT g.archived OR $include_archived) AND (NOT $published_only OR coalesce(g.published, FALSE))
         GROUP BY ALL
         ORDER BY g.mayoral_priority DESC, g.sort_order, g.title
-    """, {"published_only": published_only}).dicts()
+    """, {"published_only": published_only, "include_archived": include_archived}).dicts()
+
+
+def get_goal(warehouse: Warehouse, goal_id: str) -> dict[str, Any] | None:
+    """One goal as stored, archived or not (its parent as written), with its live KPI count;
+    None when there is no such goal."""
+    return warehouse.query("""
+        SELECT g.id, g.title, g.title_es, g.title_pt, g.description, g.description_es,
+               g.description_pt, g.owner, g.parent_id, g.mayoral_priority, g.sort_order,
+               coalesce(g.published, FALSE) AS published, g.archived, g.created_at, g.updated_at,
+               (SELECT count(*) FROM kpis k WHERE k.goal_id = g.id AND NOT k.archived) AS kpi_count
+        FROM goals g WHERE g.id = $goal_id
+    """, {"goal_id": goal_id}).first()
 
 
 def kpi_summaries(warehouse: Warehouse, calendar: FiscalCalendar, *,
-                  kpi_id: str | None = None) -> list[dict[str, Any]]:
-    """Every live KPI (or one) with its latest city-wide value and the target applying to it."""
+                  kpi_id: str | None = None, include_archived: bool = False) -> list[dict[str, Any]]:
+    """Every live KPI (or one) with its latest city-wide value and the target applying to it;
+    with `include_archived`, archived ones too (the editor and staff's KPI page show them)."""
     return warehouse.query(f"""
         WITH latest AS (
             SELECT kpi_id, max(period_start) AS period_start
@@ -110,13 +126,15 @@ def kpi_summaries(warehouse: Warehouse, calendar: FiscalCalendar, *,
         LEFT JOIN goals g ON g.id = k.goal_id
         LEFT JOIN o ON o.kpi_id = k.id
         {_APPLICABLE_TARGET}
-        WHERE NOT k.archived AND ($kpi_id IS NULL OR k.id = $kpi_id)
+        WHERE ($include_archived OR NOT k.archived) AND ($kpi_id IS NULL OR k.id = $kpi_id)
         ORDER BY g.sort_order, k.name
-    """, {"fy_month": calendar.start_month, "kpi_id": kpi_id}).dicts()
+    """, {"fy_month": calendar.start_month, "kpi_id": kpi_id, "include_archived": include_archived}).dicts()
 
 
-def get_kpi(warehouse: Warehouse, calendar: FiscalCalendar, kpi_id: str) -> dict[str, Any] | None:
-    rows = kpi_summaries(warehouse, calendar, kpi_id=kpi_id)
+def get_kpi(warehouse: Warehouse, calendar: FiscalCalendar, kpi_id: str, *,
+            include_archived: bool = False) -> dict[str, Any] | None:
+    """One KPI as kpi_summaries gives it, or None; archived ones only with `include_archived`."""
+    rows = kpi_summaries(warehouse, calendar, kpi_id=kpi_id, include_archived=include_archived)
     return rows[0] if rows else None
 
 

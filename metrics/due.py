@@ -30,14 +30,17 @@ def due_item(kpi: dict[str, Any], calendar: FiscalCalendar, as_of: date) -> dict
     {"kpi_id", "period" (the first period owed), "periods_owed", "due_date", "state",
     "days_late" (0 while only due), "days_left" (0 once overdue), "owner", "has_owner"}."""
     frequency = kpi["frequency"]
-    last_ended = calendar.containing(frequency, as_of) - 1   # the latest period over by as_of
-    if kpi.get("latest_period_start") is None:
-        owed = last_ended
-    else:
-        owed = Period(frequency, kpi["latest_period_start"]) + 1
-    if owed.end >= as_of:
-        return None
-    due = _due_date(owed, kpi.get("lag_days"))
+    try:
+        last_ended = calendar.containing(frequency, as_of) - 1   # the latest period over by as_of
+        if kpi.get("latest_period_start") is None:
+            owed = last_ended
+        else:
+            owed = Period(frequency, kpi["latest_period_start"]) + 1
+        if owed.end >= as_of:
+            return None
+        due = _due_date(owed, kpi.get("lag_days"))
+    except (OverflowError, ValueError):
+        return None   # a day at the calendar's edge (year 1, year 9999): no period before or after it
     overdue = as_of > due
     owner = (kpi.get("owner") or "").strip()
     return {
@@ -57,6 +60,30 @@ def due_items(kpis: Iterable[dict[str, Any]], calendar: FiscalCalendar, as_of: d
             items.append({**kpi, "due": item})
     return sorted(items, key=lambda k: (k["due"]["state"] != "overdue", -k["due"]["days_late"],
                                         k["due"]["days_left"], k["name"]))
+
+
+def has_owner(kpi: dict[str, Any]) -> bool:
+    """True when someone is named as the KPI's owner (blank text names no one)."""
+    return bool((kpi.get("owner") or "").strip())
+
+
+def without_owner(kpis: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The KPIs that name no owner, by name: nobody is asked for their values."""
+    return sorted((kpi for kpi in kpis if not has_owner(kpi)), key=lambda k: (k["name"], k["id"]))
+
+
+def in_departments(kpis: Iterable[dict[str, Any]], departments: Iterable[str] | None) -> list[dict[str, Any]]:
+    """The KPIs of `departments` (None or empty: every department)."""
+    wanted = frozenset(departments or ())
+    return [kpi for kpi in kpis if not wanted or kpi.get("department_id") in wanted]
+
+
+def state_counts(items: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """How many of `due_items`' rows are in each state: {"overdue": n, "due": n}."""
+    counts = dict.fromkeys(STATES, 0)
+    for item in items:
+        counts[item["due"]["state"]] += 1
+    return counts
 
 
 def overdue_count(kpis: Iterable[dict[str, Any]], calendar: FiscalCalendar, as_of: date,

@@ -30,16 +30,17 @@ WITH dates AS (
     SELECT DISTINCT unnest(CAST($dates AS DATE[])) AS as_of
 ),
 k AS (
-    -- with $published_only (anonymous visitors), goals that are not published do not exist:
-    -- a published KPI under one shows no goal, and filtering by one finds nothing
+    -- with $published_only (anonymous visitors), goals that are not published (or are archived)
+    -- do not exist: a published KPI under one shows no goal, and filtering by one finds nothing
     SELECT k.* REPLACE (CASE WHEN $published_only AND g.id IS NULL THEN NULL ELSE k.goal_id END AS goal_id),
            d.name AS department_name, d.name_es AS department_name_es, d.name_pt AS department_name_pt,
            g.title AS goal_title, g.title_es AS goal_title_es, g.title_pt AS goal_title_pt,
            gp.id AS goal_parent_id
     FROM kpis k
     LEFT JOIN departments d ON d.id = k.department_id
-    LEFT JOIN goals g ON g.id = k.goal_id AND (NOT $published_only OR coalesce(g.published, FALSE))
-    LEFT JOIN goals gp ON gp.id = g.parent_id AND (NOT $published_only OR coalesce(gp.published, FALSE))
+    LEFT JOIN goals g ON g.id = k.goal_id AND (NOT $published_only OR (coalesce(g.published, FALSE) AND NOT g.archived))
+    LEFT JOIN goals gp ON gp.id = g.parent_id
+                      AND (NOT $published_only OR (coalesce(gp.published, FALSE) AND NOT gp.archived))
     WHERE NOT k.archived
       AND ($department IS NULL OR k.department_id = $department)
       AND ($goal IS NULL OR (k.goal_id = $goal AND (NOT $published_only OR g.id IS NOT NULL))

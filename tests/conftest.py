@@ -104,6 +104,24 @@ def client_as(demo_app):
     return make
 
 
+@pytest.fixture(scope="module")
+def signed_in(app):
+    """For a module with a demo app of its own (its `app` fixture): `signed_in("manager", "es")`
+    is a client of that app signed in as that person, reading that language if given (one
+    client each: a language cookie stays in the client that got it)."""
+    from tests.helpers import sign_in
+    clients = {}
+
+    def get(who: str, language: str | None = None):
+        if (who, language) not in clients:
+            client = clients[(who, language)] = app.test_client()
+            sign_in(client, who, password_of(who))
+            if language:   # otherwise the person's preference, then the request's Accept-Language
+                client.set_cookie("citystat_lang", language)
+        return clients[(who, language)]
+    return get
+
+
 @pytest.fixture
 def client(client_as):
     """A signed-in viewer: reads everything internal, changes nothing."""
@@ -117,3 +135,4 @@ def forget_kpis(services, pattern: str) -> None:
         for table, column in (("observations", "kpi_id"), ("targets", "kpi_id"), ("kpi_definitions", "kpi_id"),
                               ("kpis", "id")):
             tx.execute(f"DELETE FROM {table} WHERE {column} LIKE ?", [pattern])
+        tx.execute("DELETE FROM catalogue_versions WHERE item_type = 'kpi' AND item_id LIKE ?", [pattern])

@@ -107,3 +107,57 @@ def test_order_and_department_counts(calendar):
     assert [k["id"] for k in due.due_items(kpis, calendar, as_of)] == ["b", "c", "a"]
     assert due.overdue_count(kpis, calendar, as_of) == 2
     assert due.overdue_count(kpis, calendar, as_of, frozenset({"parks"})) == 1
+
+
+# -- across fiscal years, lag 0, KPIs never reported (issue #10) ------------------------------------------
+def test_quarters_owed_across_the_july_fiscal_year_boundary(calendar):
+    """FY2026-Q3 (Jan-Mar 2026) reported: FY2026-Q4 and FY2027-Q1 are owed by mid-October, the first
+    due at FY2027-Q1's end (one period of lag), so 15 days late."""
+    item = due.due_item(_kpi("quarterly", date(2026, 1, 1)), calendar, date(2026, 10, 15))
+    assert calendar.label(item["period"]) == "FY2026-Q4" and item["periods_owed"] == 2
+    assert item["due_date"] == date(2026, 9, 30) and (item["state"], item["days_late"]) == ("overdue", 15)
+
+
+def test_quarters_owed_across_the_january_boundary():
+    from metrics.periods import FiscalCalendar
+    january = FiscalCalendar(1)
+    kpi = _kpi("quarterly", date(2025, 7, 1), lag=15)   # 2025-Q3 reported; 2025-Q4 ended on Dec 31
+    assert due.due_item(kpi, january, date(2025, 12, 31)) is None
+    item = due.due_item(kpi, january, date(2026, 1, 20))
+    assert january.label(item["period"]) == "2025-Q4" and item["due_date"] == date(2026, 1, 15)
+    assert (item["state"], item["days_late"], item["periods_owed"]) == ("overdue", 5, 1)
+    on_time = due.due_item(kpi, january, date(2026, 1, 10))
+    assert (on_time["state"], on_time["days_left"]) == ("due", 5)
+
+
+def test_a_lag_of_zero_days_is_late_the_day_after_the_period(calendar):
+    kpi = _kpi("monthly", date(2026, 9, 1), lag=0)
+    assert due.due_item(kpi, calendar, date(2026, 10, 31)) is None      # October's last day: still running
+    item = due.due_item(kpi, calendar, date(2026, 11, 1))
+    assert item["due_date"] == date(2026, 10, 31) and (item["state"], item["days_late"]) == ("overdue", 1)
+
+
+def test_a_kpi_never_reported_owes_the_last_fiscal_year_or_quarter(calendar):
+    annual = due.due_item(_kpi("annual", None), calendar, date(2026, 7, 1))
+    assert calendar.label(annual["period"]) == "FY2026" and annual["periods_owed"] == 1
+    assert annual["due_date"] == date(2027, 6, 30) and (annual["state"], annual["days_left"]) == ("due", 364)
+    quarter = due.due_item(_kpi("quarterly", None, lag=30), calendar, date(2026, 8, 15))
+    assert calendar.label(quarter["period"]) == "FY2026-Q4" and quarter["due_date"] == date(2026, 7, 30)
+    assert quarter["days_late"] == 16
+
+
+def test_days_at_the_edge_of_the_calendar_owe_nothing(calendar):
+    assert due.due_item(_kpi("annual", None), calendar, date(1, 1, 1)) is None
+    assert due.due_item(_kpi("daily", date(9999, 12, 29), lag=400), calendar, date(9999, 12, 31)) is None
+
+
+def test_owners_departments_and_counts(calendar):
+    kpis = [_kpi("monthly", date(2026, 9, 1), id="a", name="Beta", owner=" "),
+            _kpi("monthly", date(2026, 6, 1), id="b", name="Alpha", owner=None, department_id="police"),
+            _kpi("monthly", date(2026, 10, 1), id="c", name="Gamma")]
+    assert [k["id"] for k in due.without_owner(kpis)] == ["b", "a"]
+    assert [k["id"] for k in due.in_departments(kpis, ["police"])] == ["b"]
+    assert due.in_departments(kpis, []) == kpis and due.in_departments(kpis, None) == kpis
+    counts = due.state_counts(due.due_items(kpis, calendar, date(2026, 11, 26)))
+    assert counts == {"overdue": 1, "due": 1}
+    assert due.overdue_count(kpis, calendar, date(2026, 11, 26), frozenset()) == 0   # an analyst of no department

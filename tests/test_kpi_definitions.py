@@ -184,7 +184,7 @@ def test_the_new_kpi_form_creates_and_opens_the_editor(client_as, services):
     assert "Public Works" in texts(render_page(analyst, "/kpi-new"))
     outputs = [("kpi-new-message", "children"), ("kpi-new-go", "href")]
     values = {"id": "defs-form", "name": "Potholes", "department": "public-works", "goal": None, "unit": "count",
-              "direction": "down", "frequency": "monthly", "aggregation": "sum"}
+              "direction": "down", "frequency": "monthly", "aggregation": "sum", "kind": "computed"}
     state = [(f"kpi-new-{name}", "value", value) for name, value in values.items()]
     response = call(analyst, outputs, [("kpi-new-create", "n_clicks", 1)], state)
     assert response.status_code == 200 and "/kpi/defs-form/definition" in texts(response.get_data(as_text=True))

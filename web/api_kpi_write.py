@@ -1,15 +1,18 @@
-"""POST /api/v1/kpis and PUT /api/v1/kpis/<kpi_id> (DESIGN §8): a KPI written with the field
-names of §3, and "sql" for a computed KPI, whose values then come from that definition.
-Errors are JSON {"error", "details"}: 400 for a body to fix, 403 not yours to change, 404 no
-such KPI, 409 the id is taken, 422 a definition the checker refused or that does not run."""
+"""POST /api/v1/kpis, PUT /api/v1/kpis/<kpi_id> and GET /api/v1/kpis/<kpi_id>/versions (DESIGN
+§8, issue #10): a KPI written with the field names of §3 ("archived": true archives it,
+false restores it), and "sql" for a computed KPI, whose values then come from that
+definition; and the versions its changes made. Errors are JSON {"error", "details"}: 400 for
+a body to fix, 403 not yours to change, 404 no such KPI, 409 the id is taken, 422 a
+definition the checker refused or that does not run."""
 from __future__ import annotations
 
 from flask import jsonify, request
 
 from i18n import current_language, translate
 from web.api import api, error_response
+from web.reasons import say_all
 from web.auth import current_scope
-from web.kpi_definitions import KpiWriteError, create_kpi, update_kpi
+from web.kpi_definitions import KpiWriteError, create_kpi, kpi_versions, update_kpi
 from web.rules import access
 from web.services import current_services
 
@@ -52,6 +55,22 @@ def update_kpi_route(kpi_id: str):
     if not body:
         return error_response(400, translate("kpi_write.nothing", current_language()))
     try:
-        return jsonify(update_kpi(current_services(), current_scope(), kpi_id, body))
+        changed = update_kpi(current_services(), current_scope(), kpi_id, body)
     except KpiWriteError as error:
         return _refused(error)
+    return jsonify({**changed, "warnings": say_all(changed["warnings"], current_language())})
+
+
+def _version_json(row: dict) -> dict:
+    return {"version": row["version"], "action": row["action"], "changed_by": row["changed_by"],
+            "changed_at": row["changed_at"].isoformat(timespec="seconds"), "changes": row["changes"]}
+
+
+@api.get("/kpis/<kpi_id>/versions")
+@access("viewer")
+def kpi_versions_route(kpi_id: str):
+    """The versions of a KPI's fields, newest first (archived KPIs too: their history stays)."""
+    found = kpi_versions(current_services(), kpi_id)
+    if found is None:
+        return error_response(404, translate("api.no_kpi", current_language(), kpi_id=repr(kpi_id[:128])))
+    return jsonify({"kpi_id": kpi_id, "versions": [_version_json(row) for row in found]})

@@ -1,7 +1,8 @@
 """GET /api/v1/openapi.json: the OpenAPI 3.1 document of the whole API (DESIGN §8, issue #8).
 
-The document is data in three modules (openapi_schemas, openapi_work, openapi_paths);
-this one puts them together and serves them. tests/test_openapi.py proves it lists every
+The document is data in modules (openapi_schemas, openapi_work, openapi_paths, and one per
+part of the catalogue written in the app: goals, KPI edits, targets, narratives, what is
+due); this one puts them together and serves them. tests/test_openapi.py proves it lists every
 route of the app and no other, and tests/test_schemathesis.py calls every operation to
 prove the app answers as it says.
 """
@@ -12,7 +13,8 @@ from typing import Any
 from flask import jsonify
 
 from config import VERSION
-from web import openapi_schemas, openapi_work
+from web import (openapi_due, openapi_goals, openapi_kpi_edit, openapi_narratives, openapi_schemas, openapi_targets,
+                 openapi_work)
 from web.api import api
 from web.openapi_paths import HEADERS, PARAMETERS, PATHS
 from web.rules import access
@@ -42,6 +44,33 @@ TAGS = [{"name": name} for name in ("KPIs", "Goals", "Departments", "Imports", "
                                     "Action items", "Service")]
 
 
+# The modules that add operations and schemas of their own, each with PATHS and SCHEMAS.
+_PARTS = (openapi_goals, openapi_kpi_edit, openapi_targets, openapi_narratives, openapi_due)
+
+
+def _paths() -> dict[str, dict[str, Any]]:
+    """Every module's operations, path by path; one operation is defined in one place only."""
+    paths = {path: dict(operations) for path, operations in PATHS.items()}
+    for part in _PARTS:
+        for path, operations in part.PATHS.items():
+            mine = paths.setdefault(path, {})
+            clash = set(mine) & set(operations)
+            if clash:
+                raise ValueError(f"{path} {sorted(clash)} is defined twice in the OpenAPI document")
+            mine.update(operations)
+    return paths
+
+
+def _schemas() -> dict[str, Any]:
+    schemas = {**openapi_schemas.SCHEMAS, **openapi_work.SCHEMAS}
+    for part in _PARTS:
+        clash = set(schemas) & set(part.SCHEMAS)
+        if clash:
+            raise ValueError(f"schemas {sorted(clash)} are defined twice in the OpenAPI document")
+        schemas.update(part.SCHEMAS)
+    return schemas
+
+
 def openapi_document() -> dict[str, Any]:
     """The whole document, built afresh (a few hundred small dicts: cheap, and nobody can
     change a shared copy)."""
@@ -51,9 +80,9 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/api/v1"}],
         "tags": TAGS,
         "security": [{"bearerToken": []}, {"sessionCookie": []}],
-        "paths": PATHS,
+        "paths": _paths(),
         "components": {
-            "schemas": {**openapi_schemas.SCHEMAS, **openapi_work.SCHEMAS},
+            "schemas": _schemas(),
             "parameters": PARAMETERS,
             "headers": HEADERS,
             "securitySchemes": SECURITY_SCHEMES,

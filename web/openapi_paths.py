@@ -32,8 +32,10 @@ def param(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/parameters/{name}"}
 
 
-def json_body(schema_name: str) -> dict[str, Any]:
-    return {"required": True, "content": {JSON: {"schema": ref(schema_name), "example": EXAMPLES[schema_name]}}}
+def json_body(schema_name: str, example: Any = None) -> dict[str, Any]:
+    """A JSON body of schema `schema_name`, with `example` (default: EXAMPLES' entry)."""
+    return {"required": True, "content": {JSON: {"schema": ref(schema_name),
+                                                 "example": EXAMPLES[schema_name] if example is None else example}}}
 
 
 def upload_body(schema_name: str) -> dict[str, Any]:
@@ -49,7 +51,6 @@ EXAMPLES: dict[str, Any] = {
                  "unit": "percent", "direction": "up", "frequency": "monthly", "aggregation": "mean"},
     "KpiChange": {"name": "Potholes repaired", "tolerance": 0.05, "critical": True},
     "CommentaryNew": {"period": "2026-10", "text": "Two crews were out sick; back to full strength in November."},
-    "GoalChange": {"published": True},
     "ImportUpload": {"file": "kpi,period,value\npotholes-repaired,2026-10,1250\n", "dry_run": "true",
                      "profile": '{"shape": "long", "columns": {"kpi_id": "kpi", "period": "period", '
                                 '"value": "value"}}'},
@@ -196,10 +197,6 @@ PATHS: dict[str, dict[str, Any]] = {
         200: answer(array(ref("Goal")), "Goals with KPI counts by status.", headers=CACHED),
         304: NOT_MODIFIED, 400: BAD_AS_OF,
     }, tag="Goals", params=("as_of", *CONDITIONAL))},
-    "/goals/{goal_id}": {"put": op("Publish or withdraw a goal", "manager", {
-        200: answer(ref("GoalChanged"), "Done (audited)."),
-        400: error('The body is not {"published": true|false}.'), 404: error("No such goal."),
-    }, tag="Goals", params=("goal_id",), body=json_body("GoalChange"))},
     "/departments": {"get": op("Departments", "public", {
         200: answer(array(ref("Department")), "Departments with their KPI counts.", headers=CACHED),
         304: NOT_MODIFIED,
@@ -341,6 +338,10 @@ PARAMETERS: dict[str, dict[str, Any]] = {
                                        "default": "open"}, "Which items."),
     "action_department": _query("department", {"type": "string"}, "Only this department's items."),
     "owner": _query("owner", {"type": "string"}, "Only items of this owner (account or name)."),
+    "narrative_history": _query("history", {"type": "boolean", "default": False}, "true: every version of each "
+                                "period's narrative, newest first (staff only); false: the current ones."),
+    "due_state": _query("state", {"type": "string", "enum": ["all", "overdue", "due"], "default": "all"},
+                        "Only overdue values, only those still due, or all.", "overdue"),
 }
 HEADERS: dict[str, dict[str, Any]] = {
     "ETag": {"required": True, "schema": {"type": "string"}, "description": "A strong validator of the body."},

@@ -11,6 +11,7 @@ from i18n import LANGUAGES
 from metrics.agenda import KINDS as AGENDA_KINDS
 from metrics.schema import AGGREGATIONS, DIRECTIONS, FREQUENCIES, UNITS
 from metrics.status import STATUSES, TRENDS
+from web.kpi_edit_rules import MAX_BREAKDOWNS, TEXT_LIMITS as KPI_TEXT_LIMITS
 
 Schema = dict[str, Any]
 
@@ -144,15 +145,21 @@ KPI_DETAIL: Schema = record({
     }, description="A computed KPI's current definition.")),
 }, description="One KPI: the list fields, its definition, targets and observations.")
 
+
+def _kpi_text(name: str) -> Schema:
+    return nullable({"type": "string", "maxLength": KPI_TEXT_LIMITS[name]})
+
+
 KPI_WRITE: Schema = {
     "type": "object",
     "description": "A new KPI's fields as DESIGN §3 names them; managers and admins only may set published.",
     "required": ["id", "name", "department", "frequency"],
     "properties": {
         "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"},
-        "name": {"type": "string", "maxLength": 200},
-        "department": STRING, "goal_id": TEXT,
-        "unit": {"type": "string", "enum": list(UNITS)}, "unit_label": TEXT,
+        "name": {"type": "string", "maxLength": KPI_TEXT_LIMITS["name"]},
+        "name_es": _kpi_text("name_es"), "name_pt": _kpi_text("name_pt"),
+        "department": STRING, "goal_id": nullable({"type": "string", "description": "A goal that is not archived."}),
+        "unit": {"type": "string", "enum": list(UNITS)}, "unit_label": _kpi_text("unit_label"),
         "direction": {"type": "string", "enum": list(DIRECTIONS)},
         "frequency": {"type": "string", "enum": list(FREQUENCIES)},
         "aggregation": {"type": "string", "enum": list(AGGREGATIONS)},
@@ -160,24 +167,33 @@ KPI_WRITE: Schema = {
         "decimals": {"type": "integer", "minimum": 0, "maximum": 6},
         "lag": nullable({"type": "integer", "minimum": 0, "maximum": 3660}),
         "published": BOOLEAN, "critical": BOOLEAN,
-        "owner": TEXT, "data_source": TEXT, "methodology": TEXT, "description": TEXT,
-        "breakdowns": array({"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"}),
+        **{name: _kpi_text(name) for name in ("owner", "data_source", "methodology", "description",
+                                              "description_es", "description_pt")},
+        "breakdowns": {**array({"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"}),
+                       "maxItems": MAX_BREAKDOWNS, "uniqueItems": True},
         "sql": {"type": "string", "description": "One SELECT over the raw datasets returning period and value "
                                                  "(and member for breakdowns): makes the KPI computed."},
     },
     "additionalProperties": False,
 }
-KPI_CHANGE: Schema = {**KPI_WRITE, "properties": {k: v for k, v in KPI_WRITE["properties"].items() if k != "id"},
-                       "minProperties": 1, "description": "The fields to change (not id); managers and admins "
-                                                          "only may change published."}
+KPI_CHANGE: Schema = {**KPI_WRITE, "properties": {
+    **{k: v for k, v in KPI_WRITE["properties"].items() if k != "id"},
+    "archived": {"type": "boolean", "description": "true archives the KPI (kept with its data and history, left out "
+                                                   "of lists), false restores it."}},
+    "minProperties": 1, "description": "The fields to change (not id); managers and admins only may change published, "
+                                       "or archive and restore a published KPI. A frequency, percent unit or ratio "
+                                       "aggregation the KPI's stored values and targets would not fit is refused."}
 KPI_WRITTEN: Schema = record({
     "id": STRING,
     "changed": array(STRING, "The fields that changed (PUT only)."),
+    "version": nullable({"type": "integer", "minimum": 1,
+                         "description": "The version the change made; null when no field changed."}),
+    "warnings": array(STRING, "What to check after the change, e.g. targets a new direction cannot use (PUT only)."),
     "definition": nullable(record({
         "version": INTEGER, "changed": BOOLEAN, "datasets": array(STRING),
         "observations": {"type": "integer", "minimum": 0}, "warnings": array({}), "raw_batch": nullable(INTEGER),
     }, description="The saved SQL definition: its version, the datasets it reads, the values it computed.")),
-}, optional=("changed",))
+}, optional=("changed", "warnings"))
 
 COMMENTARY: Schema = record({
     "id": INTEGER, "period": PERIOD, "text": STRING, "author": STRING, "author_name": TEXT, "created_at": TIMESTAMP,
@@ -198,9 +214,6 @@ GOAL: Schema = record({
     "kpi_total": {"type": "integer", "minimum": 0},
     "unscored": {"type": "integer", "minimum": 0, "description": "KPIs without on/at-risk/off status."},
 }, description="A goal with its roll-up status (DESIGN §4).")
-GOAL_CHANGE: Schema = record({"published": BOOLEAN}, description="What PUT /goals/{goal_id} changes.")
-GOAL_CHANGED: Schema = record({"id": STRING, "title": STRING, "published": BOOLEAN,
-                               "changed": {"type": "boolean", "description": "false: it already was so."}})
 DEPARTMENT: Schema = record({
     "id": STRING, "name": STRING, "name_es": TEXT, "name_pt": TEXT, "head": TEXT,
     "kpi_count": {"type": "integer", "minimum": 0, "description": "Its live KPIs (anonymous: published ones)."},
@@ -209,7 +222,7 @@ DEPARTMENT: Schema = record({
 SCHEMAS: dict[str, Schema] = {
     "Error": ERROR, "Forecast": FORECAST, "Band": BAND, "Kpi": KPI, "KpiDetail": KPI_DETAIL,
     "KpiWrite": KPI_WRITE, "KpiChange": KPI_CHANGE, "KpiWritten": KPI_WRITTEN, "Commentary": COMMENTARY,
-    "CommentaryNew": COMMENTARY_NEW, "Goal": GOAL, "GoalChange": GOAL_CHANGE, "GoalChanged": GOAL_CHANGED,
+    "CommentaryNew": COMMENTARY_NEW, "Goal": GOAL,
     "Department": DEPARTMENT,
 }
 # Shared with openapi_work.py, which describes meetings with the same words.

@@ -1,5 +1,5 @@
 """The briefing packet of a stat meeting (DESIGN §6): cover, agenda, a section per agenda
-item with its KPI's chart, values, commentary, questions and open commitments, and every
+item with its KPI's chart, values, narrative, commentary, questions and open commitments, and every
 open action item of the meeting's departments, in the reader's language.
 
 `assemble` reads everything once into a `Packet` of ready-worded text and chart figures;
@@ -28,6 +28,7 @@ from metrics.periods import Period
 from web.action_items import kpi_movement, list_action_items
 from web.commentary import list_commentary
 from web.meetings import get_meeting, meeting_dict
+from web.narratives import PARTS, as_html, as_plain, current_narrative
 from web.packet_charts import FAILED, HEIGHT, WIDTH, ChartRenderer
 from web.packet_text import action_row, city_name, css_string, department_names, when_text
 
@@ -144,7 +145,23 @@ def _kpi_part(services, item, kpi, as_of: date, language: str, figures: list) ->
                     "target": target_text(kpi, row, language, services)}
                    for row in history[-TABLE_PERIODS:]],
         "commentary": _commentary(kpi, history, comments, language, services),
+        "narrative": _narrative(services, kpi, _day(evaluation.get("latest_period_start")) or
+                                (history[-1]["period_start"] if history else None), language),
     }
+
+
+def _narrative(services, kpi, start: date | None, language: str) -> dict[str, Any] | None:
+    """The narrative of the KPI's latest period, worded for print: each part as safe HTML
+    (the print view) and as plain text (the Word file), or None when there is none."""
+    narrative = current_narrative(services, kpi["id"], start, kpi=kpi) if start else None
+    if narrative is None:
+        return None
+    return {"heading": translate("narratives.packet_heading", language,
+                                 period=period_text(kpi, start, language, services)),
+            "parts": [{"label": translate(f"narratives.part.{part}", language), "html": as_html(narrative[part]),
+                       "text": as_plain(narrative[part])} for part in PARTS if narrative[part]],
+            "by": translate("narratives.written", language, author=narrative["author_name"],
+                            date=format_day(narrative["created_at"].date(), language))}
 
 
 def _commentary(kpi, history, comments, language: str, services) -> list[dict[str, str]]:

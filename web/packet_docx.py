@@ -211,6 +211,8 @@ def _section(doc, s: dict[str, Any], charts, note: str, language: str, t) -> Non
         table(doc, [t("packet.before", date=m["since_day"]), t("packet.since")],
               [[" · ".join(f"{p}: {v}" for p, v in m["before"]) or "–",
                 " · ".join(f"{p}: {v}" for p, v in m["since"]) or t("packet.nothing_since")]], [3.4, 3.4])
+    if s.get("narrative"):
+        _narrative(doc, s["narrative"])
     if s.get("values"):
         doc.add_heading(t("packet.recent_values"), level=3)
         table(doc, [t("kpi.col_period"), t("chart.actual"), t("chart.target")],
@@ -233,6 +235,17 @@ def _section(doc, s: dict[str, Any], charts, note: str, language: str, t) -> Non
             table(doc, *action_rows(s["actions"], language))
         else:
             doc.add_paragraph(t("packet.no_kpi_actions"))
+
+
+def _narrative(doc, narrative: dict[str, Any]) -> None:
+    """The narrative of the KPI's latest period: each part's label, then its text as plain
+    paragraphs (lists keep their markers)."""
+    doc.add_heading(narrative["heading"], level=3)
+    for part in narrative["parts"]:
+        doc.add_paragraph().add_run(part["label"]).bold = True
+        for paragraph in part["text"].split("\n\n"):
+            doc.add_paragraph(paragraph)
+    _small(doc.add_paragraph(), narrative["by"])
 
 
 def packet_docx(packet: Packet, charts: list[bytes | None], problem: str | None = None) -> bytes:

@@ -18,7 +18,7 @@ from flask import Blueprint, make_response, render_template, request, send_file,
 from i18n import LANGUAGES, current_language, format_day, translate
 from web.auth import current_scope
 from web.guard import allow_framing
-from web.public_kpi import chart, embed_snippet, headline, methodology, published_kpi, value_rows
+from web.public_kpi import chart, embed_snippet, headline, methodology, narrative_views, published_kpi, value_rows
 from web.public_views import (city_name, department_options, descendants, goal_cards, goal_options, goal_view,
                               kpi_rows, plausible_id, published_goals, published_kpis, status_totals)
 from web.rules import access
@@ -147,7 +147,7 @@ def kpi_page(kpi_id: str):
     return _render("public_kpi.html", language, kpi=top, kpi_id=row["id"], quoted_id=quote(row["id"], safe=""),
                    chart=drawn, values=value_rows(row, drawn["history"], language, services),
                    methodology=methodology(row, language, services), as_of=format_day(today, language),
-                   snippet=embed_snippet(embed_url, top["name"]))
+                   snippet=embed_snippet(embed_url, top["name"]), narratives=narrative_views(row, language, services))
 
 
 @public.get("/embed/kpis/<kpi_id>")

@@ -3,8 +3,9 @@ the internal KPI page's own target-vs-actual figure (as JSON that plotly.js draw
 browser), the chart's summary in sentences, the values table and the methodology card.
 
 Callers get None for a KPI that is not published, so an unpublished id and a made-up one
-read the same. Staff commentary stays internal; only the notes published with the data
-(observation notes) appear.
+read the same. Staff commentary stays internal; the notes published with the data
+(observation notes) appear, and the KPI's narratives (what happened, why, what comes next),
+current version per period, as safe HTML.
 """
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from dashboards.chart_locale import plotly_locale
 from dashboards.figures import chart_summary, target_vs_actual
 from i18n import axis_title, format_day, format_value, localized, translate
 from metrics import catalog, forecast, series, status
+from metrics.periods import PeriodError
+from web.narratives import PARTS, as_html, list_narratives
 from web.public_views import compared_target_text, plausible_id, status_view, trend_view
 from web.services import Services
 
@@ -72,6 +75,24 @@ def value_rows(row: dict[str, Any], history: list[dict[str, Any]], language: str
              "value": value_text(row, item["value"], language, services),
              "target": target_text(row, item, language, services), "note": item.get("note") or ""}
             for item in reversed(history)]
+
+
+def narrative_views(row: dict[str, Any], language: str, services: Services) -> list[dict[str, Any]]:
+    """The current narrative of each period, newest period first: its period in words, its
+    parts as safe HTML under their labels, and when it was written. No author: the
+    department speaks, not a user account."""
+    def when(item) -> str:
+        try:
+            return period_text(row, item["period_start"], language, services)
+        except PeriodError:   # the KPI changed frequency since: the stored label still says when
+            return item["period"]
+    return [{"period": when(item),
+             "parts": [{"label": translate(f"narratives.part.{part}", language), "html": as_html(item[part])}
+                       for part in PARTS if item[part]],
+             "updated": translate("narratives.public_updated", language,
+                                  date=format_day(item["created_at"].date(), language)),
+             "updated_iso": item["created_at"].date().isoformat()}
+            for item in list_narratives(services, row["id"], kpi=row)]
 
 
 # -- the headline ----------------------------------------------------------------------------------

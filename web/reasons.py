@@ -8,12 +8,12 @@ Reason (a library's words, a SQL checker's) is passed on as it is.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from i18n import catalogue, month_name
+from i18n import catalogue, month_name, translate
 from metrics.reasons import Reason, reason_of
 
-__all__ = ["Reason", "reason_of", "web_reason", "say", "say_all", "said_rows"]
+__all__ = ["Reason", "reason_of", "web_reason", "say", "say_all", "said_rows", "Refusal"]
 
 
 def _template(code: str, language: str) -> str | None:
@@ -54,3 +54,29 @@ def say_all(items: Iterable[Any], language: str) -> list[str]:
 def said_rows(rows: Iterable[dict[str, Any]], language: str) -> list[dict[str, Any]]:
     """Rejected rows or cells ({"line", "column", ..., "reason"}) with the reason in `language`."""
     return [{**row, "reason": say(row.get("reason"), language)} for row in rows]
+
+
+class Refusal(ValueError):
+    """A write the catalogue refused: `key` translates into the reason, `problems` say what
+    to fix (Reasons or text). Subclasses map each key to its HTTP status in STATUSES (400
+    when not named). Raised once audited, with nothing written."""
+
+    STATUSES: Mapping[str, int] = {}
+
+    def __init__(self, key: str, problems: Iterable[Any] | None = None, **params):
+        self.key, self.problems, self.params = key, list(problems or []), params
+        super().__init__(translate(key, "en", **params) + self._english_problems())
+
+    def _english_problems(self) -> str:
+        return ": " + " ".join(map(str, self.problems)) if self.problems else ""
+
+    @property
+    def status(self) -> int:
+        return self.STATUSES.get(self.key, 400)
+
+    def message(self, language: str) -> str:
+        return translate(self.key, language, **self.params)
+
+    def problem_texts(self, language: str) -> list[str]:
+        """The problems in `language` (words from outside, such as a SQL checker's, stay as they are)."""
+        return say_all(self.problems, language)

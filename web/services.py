@@ -49,6 +49,12 @@ class Services:
         return AnswerMemo()
 
     @cached_property
+    def overdue_counts(self) -> "AnswerMemo":
+        """The header's overdue counts (dashboards/shell.py), keyed by write, day and departments."""
+        from web.http_cache import AnswerMemo
+        return AnswerMemo()
+
+    @cached_property
     def engine(self) -> Engine:
         return appdb.make_engine(self.config.database_url)
 

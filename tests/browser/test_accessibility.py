@@ -37,12 +37,17 @@ DASH_PAGES = {
     "/": "/",
     "/kpi/<kpi_id>": f"/kpi/{KPI}",
     "/kpi/<kpi_id>/definition": f"/kpi/{COMPUTED}/definition",
+    "/kpi/<kpi_id>/edit": f"/kpi/{KPI}/edit",
+    "/kpi/<kpi_id>/targets": f"/kpi/{KPI}/targets",
     "/kpi-new": "/kpi-new",
     "/goal/<goal_id>": "/goal/safe-neighborhoods",
+    "/goals/manage": "/goals/manage?goal=vision-zero",
     "/department/<department_id>": "/department/police",
     "/meetings": "/meetings",
     "/meetings/<meeting_id>": "/meetings/{meeting}",
     "/action-items": "/action-items",
+    "/due": "/due",
+    "/entry": "/entry",
     "/imports": "/imports",
     "/imports/history": "/imports/history",
     "/datasets": "/datasets",
@@ -51,8 +56,10 @@ DASH_PAGES = {
     "/admin/audit": "/admin/audit",
     "/404": "/no/such/address",
 }
-LEVEL = {"/kpi/<kpi_id>/definition": "analyst", "/kpi-new": "analyst", "/imports": "analyst",
-         "/publishing": "manager", "/admin/users": "admin", "/admin/audit": "admin"}
+LEVEL = {"/kpi/<kpi_id>/definition": "analyst", "/kpi/<kpi_id>/edit": "analyst", "/kpi-new": "analyst",
+         "/kpi/<kpi_id>/targets": "analyst", "/imports": "analyst", "/entry": "analyst", "/publishing": "manager",
+         "/goals/manage": "manager",
+         "/admin/users": "admin", "/admin/audit": "admin"}
 RANK = {"viewer": 0, "analyst": 1, "manager": 2, "admin": 3}
 # The admin opens every page in both languages. The analyst and the viewer see other
 # controls on the same pages (no forms, other departments): each once, in one language,
