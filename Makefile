@@ -39,8 +39,17 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	touch $@
 
+# The browser tests mostly wait on Chromium: they run in a second pytest beside the others
+# (each with its own temporary folder), and their report follows the others' at the end.
+BROWSER_LOG := test-artifacts/browser-tests.log
 test: install-dev $(AXE)
-	$(BIN)/python -m pytest
+	@mkdir -p test-artifacts
+	@$(BIN)/python -m pytest tests/browser --basetemp=test-artifacts/tmp-browser > $(BROWSER_LOG) 2>&1 & \
+	browser=$$!; \
+	$(BIN)/python -m pytest --ignore=tests/browser --basetemp=test-artifacts/tmp-other; others=$$?; \
+	wait $$browser; browsers=$$?; \
+	echo; echo "== browser tests (tests/browser) =="; cat $(BROWSER_LOG); \
+	test $$others -eq 0 && test $$browsers -eq 0
 
 bench: install-dev
 	$(BIN)/python -m bench
