@@ -124,19 +124,24 @@ def empty_text(owed: list[dict[str, Any]], state: str, only_unowned: bool, langu
 # -- KPIs without an owner -------------------------------------------------------------------------------
 def unowned_section(kpis: list[dict[str, Any]], language: str) -> html.Section:
     """Every live KPI of the chosen departments that names no owner, due or not."""
-    heading = P + "unowned-heading"
     if kpis:
         body = html.Ul([html.Li([dcc.Link(kpi_name(kpi, language), href=f"/kpi/{kpi['id']}"),
                                  html.Span([" · ", department_name(kpi, language)], className="muted small")])
                         for kpi in kpis], className="due-unowned-list")
     else:
         body = html.P(translate("due.unowned_none", language), className="empty")
+    return _list_card("unowned", len(kpis), body, language)
+
+
+def _list_card(name: str, count: int, body, language: str) -> html.Section:
+    """A card of the page's lower lists: heading with its count, lede, the list."""
+    heading = P + name + "-heading"
     return html.Section([
-        html.H2([translate("due.unowned_heading", language), " ",
-                 html.Span(format_number(len(kpis), language), className="due-heading-count")], id=heading),
-        html.P(translate("due.unowned_lede", language), className="muted small card-lede"),
+        html.H2([translate(f"due.{name}_heading", language), " ",
+                 html.Span(format_number(count, language), className="due-heading-count")], id=heading),
+        html.P(translate(f"due.{name}_lede", language), className="muted small card-lede"),
         body,
-    ], className="card", id=P + "unowned", **{"aria-labelledby": heading})
+    ], className="card", id=P + name, **{"aria-labelledby": heading})
 
 
 # -- narratives owed ---------------------------------------------------------------------------------------
@@ -145,11 +150,10 @@ def narratives_owed_section(items: list[dict[str, Any]] | None, department_names
     """The narratives owed: KPIs that turned off track and need their story for a period.
 
     `items` come from the narratives service (each {"kpi_id", "kpi_name", "period",
-    "department_id"}; `period` a Period or its label); None while nothing supplies them,
-    and then there is no section at all."""
+    "department_id"}; `period` a Period or its label); None when the city does not require
+    narratives (CITYSTAT_NARRATIVE_REQUIRED), and then there is no section at all."""
     if items is None:
         return None
-    heading = P + "narratives-heading"
 
     def period_label(value) -> str:
         return services.calendar.label(value) if isinstance(value, Period) else str(value)
@@ -162,12 +166,7 @@ def narratives_owed_section(items: list[dict[str, Any]] | None, department_names
         ]) for item in items], className="due-narratives-list")
     else:
         body = html.P(translate("due.narratives_none", language), className="empty")
-    return html.Section([
-        html.H2([translate("due.narratives_heading", language), " ",
-                 html.Span(format_number(len(items), language), className="due-heading-count")], id=heading),
-        html.P(translate("due.narratives_lede", language), className="muted small card-lede"),
-        body,
-    ], className="card", id=P + "narratives", **{"aria-labelledby": heading})
+    return _list_card("narratives", len(items), body, language)
 
 
 # -- on a department's page --------------------------------------------------------------------------------

@@ -128,6 +128,18 @@ def client(client_as):
     return client_as("viewer")
 
 
+@pytest.fixture
+def undo(services):
+    """Reverts every batch the test committed, newest first, so each test starts from the
+    seed (for a module whose `services` fixture is its own demo app's)."""
+    from metrics import imports
+    first = services.warehouse.query("SELECT coalesce(max(id), 0) FROM import_batches").scalar()
+    yield
+    for batch in imports.list_batches(services.warehouse):
+        if batch["id"] > first and batch["status"] == "committed":
+            imports.revert_batch(services.warehouse, batch["id"], "tests")
+
+
 def forget_kpis(services, pattern: str) -> None:
     """Remove the KPIs a test created in the shared demo app (ids LIKE `pattern`), with their
     values, targets and definitions, so later tests see the demo city as seeded."""

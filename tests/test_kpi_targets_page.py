@@ -13,7 +13,6 @@ from datetime import date
 import pytest
 
 from dashboards.kpi_targets_parts import cell_text, parse_number
-from metrics import imports
 from tests.conftest import seeded_demo_app
 from tests.dash_client import call, render_page, texts
 from web.services import EXTENSION
@@ -42,15 +41,6 @@ def services(app):
 def said(response) -> list[str]:
     """The strings of a callback's answer: its texts and its props (role, class) alike."""
     return texts(response.get_data(as_text=True)).split("\n")
-
-
-@pytest.fixture
-def undo(services):
-    first = services.warehouse.query("SELECT coalesce(max(id), 0) FROM import_batches").scalar()
-    yield
-    for batch in imports.list_batches(services.warehouse):
-        if batch["id"] > first and batch["status"] == "committed":
-            imports.revert_batch(services.warehouse, batch["id"], "tests")
 
 
 def load(client, kpi_id, year=2027, *, copy=0, headers=None):

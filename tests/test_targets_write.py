@@ -52,16 +52,6 @@ def services(app):
     return app.extensions[EXTENSION]
 
 
-@pytest.fixture
-def undo(services):
-    """Reverts every batch a test committed, newest first, so each test starts from the seed."""
-    first = services.warehouse.query("SELECT coalesce(max(id), 0) FROM import_batches").scalar()
-    yield
-    for batch in imports.list_batches(services.warehouse):
-        if batch["id"] > first and batch["status"] == "committed":
-            imports.revert_batch(services.warehouse, batch["id"], "tests")
-
-
 def target(services, kpi_id, frequency, start):
     row = services.warehouse.query("SELECT value, low, high FROM targets WHERE kpi_id = $k AND frequency = $f AND "
                                    "period_start = $p", {"k": kpi_id, "f": frequency, "p": start}).first()
