@@ -286,6 +286,11 @@ def test_an_archived_goal_cannot_be_chosen(services):
         with pytest.raises(KpiWriteError) as refused:
             update_kpi(services, MANAGER, "kver-goal", {"goal_id": "kver-old-goal"})
         assert refused.value.status == 400 and "is not a goal" in str(refused.value)
+        # A KPI whose goal was archived since keeps it: its form sent back unchanged is no error.
+        with services.warehouse.transaction() as tx:
+            tx.execute("UPDATE kpis SET goal_id = 'kver-old-goal' WHERE id = 'kver-goal'")
+        assert update_kpi(services, MANAGER, "kver-goal", {"goal_id": "kver-old-goal", "name": "Renamed"})[
+            "changed"] == ["name"]
     finally:
         with services.warehouse.transaction() as tx:
             tx.execute("DELETE FROM goals WHERE id = 'kver-old-goal'")

@@ -80,8 +80,8 @@ def _save_sql(services, scope: Scope, kpi_id: str, sql: str) -> dict[str, Any]:
     return {key: saved[key] for key in ("version", "changed", "datasets", "observations", "warnings", "raw_batch")}
 
 
-def _checked(services, body: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-    fields, problems = checked_fields(services, body, creating=creating)
+def _checked(services, body: Mapping[str, Any], *, creating: bool, kept_goal: str | None = None) -> dict[str, Any]:
+    fields, problems = checked_fields(services, body, creating=creating, kept_goal=kept_goal)
     if problems:
         raise KpiWriteError("kpi_write.invalid", problems)
     return fields
@@ -148,7 +148,7 @@ def _check_change(services, scope: Scope, kpi, body) -> tuple[dict[str, Any], st
         raise KpiWriteError("kpi_write.not_allowed", department=kpi["department_id"])
     if not isinstance(body, Mapping):
         raise KpiWriteError("kpi_write.invalid", [web_reason("kpi_field.fields_object")])
-    fields = _checked(services, body, creating=False)
+    fields = _checked(services, body, creating=False, kept_goal=kpi.get("goal_id"))
     if not scope.can_edit_department(fields.get("department_id", kpi["department_id"])):
         raise KpiWriteError("kpi_write.not_allowed", department=fields["department_id"])
     sql = fields.pop("sql", None)

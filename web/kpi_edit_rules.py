@@ -80,8 +80,9 @@ def _numbers(body: Mapping[str, Any], out: dict[str, Any], problems: list[Reason
 
 
 def _references(services, body: Mapping[str, Any], out: dict[str, Any], problems: list[Reason], *,
-                creating: bool) -> None:
-    """The department (one of the city's) and the goal (a live one, or null)."""
+                creating: bool, kept_goal: str | None) -> None:
+    """The department (one of the city's) and the goal (a live one, the KPI's own even if
+    since archived, so that a form sent back unchanged is not refused, or null)."""
     if "department" in body or creating:
         departments = {d["id"] for d in catalog.list_departments(services.warehouse)}
         # A list or object is no department: checked as text first (it cannot be looked up in a set).
@@ -92,7 +93,7 @@ def _references(services, body: Mapping[str, Any], out: dict[str, Any], problems
             out["department_id"] = body["department"]
     if "goal_id" in body and body["goal_id"] is not None:
         goals = {g["id"] for g in catalog.list_goals(services.warehouse)}   # archived goals are not offered
-        if not isinstance(body["goal_id"], str) or body["goal_id"] not in goals:
+        if not isinstance(body["goal_id"], str) or body["goal_id"] not in goals | {kept_goal} - {None}:
             problems.append(web_reason("kpi_field.goal", value=repr(body["goal_id"])[:130],
                                        allowed=", ".join(sorted(goals))))
         else:
@@ -101,9 +102,11 @@ def _references(services, body: Mapping[str, Any], out: dict[str, Any], problems
         out["goal_id"] = None
 
 
-def checked_fields(services, body: Mapping[str, Any], *, creating: bool) -> tuple[dict[str, Any], list[Reason]]:
+def checked_fields(services, body: Mapping[str, Any], *, creating: bool,
+                   kept_goal: str | None = None) -> tuple[dict[str, Any], list[Reason]]:
     """The body's fields as kpis columns (plus "sql"), and every problem with them. Only the
-    fields the body gives are returned; creating, the catalogue's defaults fill the rest."""
+    fields the body gives are returned; creating, the catalogue's defaults fill the rest.
+    `kept_goal` is the KPI's goal as stored, accepted even when archived."""
     problems: list[Reason] = []
     unknown = sorted(set(body) - set(FIELDS), key=str)
     if unknown:
@@ -130,7 +133,7 @@ def checked_fields(services, body: Mapping[str, Any], *, creating: bool) -> tupl
                                            value=repr(body.get(name))[:130]))
             else:
                 out[name] = body[name]
-    _references(services, body, out, problems, creating=creating)
+    _references(services, body, out, problems, creating=creating, kept_goal=kept_goal)
     _numbers(body, out, problems)
     if "breakdowns" in body:
         given = body["breakdowns"]
