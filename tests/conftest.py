@@ -77,6 +77,22 @@ def seeded_demo_app(data_dir, *, label: str = "Test", meetings: bool = False):
     return server
 
 
+def own_demo_app(folder: str, label: str, *, meetings: bool = False):
+    """Module-scoped `app` and `services` fixtures of a demo city for one module alone, which
+    may then write freely: `app, services = own_demo_app("goals", "Goals")`. No app context
+    is held open (its `g` would carry one client's sign-in into the next)."""
+    @pytest.fixture(scope="module")
+    def app(tmp_path_factory):
+        server = seeded_demo_app(tmp_path_factory.mktemp(folder), label=label, meetings=meetings)
+        yield server
+        server.extensions[EXTENSION].close()
+
+    @pytest.fixture(scope="module")
+    def services(app):
+        return app.extensions[EXTENSION]
+    return app, services
+
+
 @pytest.fixture(scope="session")
 def demo_app(tmp_path_factory):
     """One app holding the demo city and one person per role, shared by the HTTP and

@@ -59,3 +59,15 @@ def texts(payload: str) -> str:
 
     walk(json.loads(payload))
     return "\n".join(found)
+
+
+def components(node):
+    """Every component (a dict with props) in a decoded Dash JSON payload, outermost first."""
+    if isinstance(node, dict):
+        if "props" in node:
+            yield node
+        for value in node.values():
+            yield from components(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from components(value)

@@ -12,28 +12,18 @@ import pytest
 from config import Config
 from i18n import translate
 from metrics import imports
-from tests.conftest import seeded_demo_app
-from tests.dash_client import _output_key, render_page, texts
+from tests.conftest import own_demo_app
+from tests.dash_client import _output_key, components, render_page, texts
 from tests.helpers import ORIGIN
 from web import audit
 from web.narratives import current_narrative
-from web.services import EXTENSION
 
 P = "entry-"
 FORBIDDEN = translate("guard.forbidden_title", "en")
 OWED = "fleet-availability"   # Public Works: no value since June 2026 in the demo city
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    server = seeded_demo_app(tmp_path_factory.mktemp("entry-page"), label="Entry")
-    yield server
-    server.extensions[EXTENSION].close()
-
-
-@pytest.fixture(scope="module")
-def services(app):
-    return app.extensions[EXTENSION]
+app, services = own_demo_app("entry-page", "Entry")
 
 
 def post(client, outputs, inputs, state=(), changed=None, language=None):
@@ -77,17 +67,6 @@ def answer(response) -> dict:
     return response.get_json()["response"]
 
 
-def _components(node):
-    if isinstance(node, dict):
-        if "props" in node:
-            yield node
-        for item in node.values():
-            yield from _components(item)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _components(item)
-
-
 def page(client, search: str = "") -> list:
     """The page's layout as Dash's router renders it, for /entry and its query string."""
     response = post(client, [("_pages_content", "children"), ("_pages_store", "data")],
@@ -98,7 +77,7 @@ def page(client, search: str = "") -> list:
 
 def page_rows(client, search: str = "") -> list[dict]:
     """The grid's rowData as the page renders it."""
-    return next(c["props"]["rowData"] for c in _components(page(client, search)) if c["props"].get("id") == P + "grid")
+    return next(c["props"]["rowData"] for c in components(page(client, search)) if c["props"].get("id") == P + "grid")
 
 
 def typed(rows, kpi_id, label, text, note=None):
@@ -171,7 +150,7 @@ def test_the_page_in_spanish(signed_in):
     try:
         words = shown(page(client))
         rows = page_rows(client)
-        headers = [c["headerName"] for c in next(c["props"]["columnDefs"] for c in _components(page(client))
+        headers = [c["headerName"] for c in next(c["props"]["columnDefs"] for c in components(page(client))
                                                   if c["props"].get("id") == P + "grid")]
     finally:
         client.delete_cookie("citystat_lang")

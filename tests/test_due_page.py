@@ -11,7 +11,7 @@ import pytest
 from dashboards.shell import _due_link
 from metrics import due, status
 from tests.conftest import DEMO_TODAY, forget_kpis
-from tests.dash_client import call, render_page, texts
+from tests.dash_client import call, components, render_page, texts
 from web.services import EXTENSION
 
 OUTPUTS = [("due-results", "children"), ("due-below", "children")]
@@ -40,25 +40,13 @@ def _owed(services, as_of: date | None = None, departments=None) -> list[dict]:
     return due.due_items(rows, services.calendar, as_of)
 
 
-def _walk(node):
-    """Every component (a dict with props) in a Dash JSON payload."""
-    if isinstance(node, dict):
-        if "props" in node:
-            yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
 def _rows(payload) -> list[dict]:
     """The due table's rows: each {"kpi": id, "state": overdue|due, "no_owner": bool}."""
     found = []
-    for row in _walk(payload):
+    for row in components(payload):
         classes = row["props"].get("className") or ""
         if row.get("type") == "Tr" and "due-row" in classes.split():
-            parts = list(_walk(row["props"]["children"]))
+            parts = list(components(row["props"]["children"]))
             kpi = next(p["props"]["href"].removeprefix("/kpi/") for p in parts
                        if str(p["props"].get("href", "")).startswith("/kpi/"))
             found.append({"kpi": kpi, "state": classes.split("due-row-")[1],
@@ -92,15 +80,15 @@ def test_the_page_lists_every_value_owed_overdue_first(client, services, late_kp
     counts = due.state_counts(expected)
     unowned = due.without_owner(status.kpi_statuses(services.warehouse, services.calendar, date.today()))
     assert "Overdue:" in words and "No owner" in words and "days late" in words
-    summary = next(c for c in _walk(payload) if c["props"].get("className") == "due-summary")
+    summary = next(c for c in components(payload) if c["props"].get("className") == "due-summary")
     assert [s for s in texts(json.dumps(summary)).split("\n") if s.isdigit()] == [
         str(counts["overdue"]), str(counts["due"]), str(len(unowned))]
 
 
 def test_kpis_without_an_owner_are_listed_due_or_not(client, services, late_kpi):
     payload = json.loads(render_page(client, "/due"))
-    section = next(c for c in _walk(payload) if c["props"].get("id") == "due-unowned")
-    links = [c["props"]["href"] for c in _walk(section) if str(c["props"].get("href", "")).startswith("/kpi/")]
+    section = next(c for c in components(payload) if c["props"].get("id") == "due-unowned")
+    links = [c["props"]["href"] for c in components(section) if str(c["props"].get("href", "")).startswith("/kpi/")]
     rows = status.kpi_statuses(services.warehouse, services.calendar, date.today())
     assert links == [f"/kpi/{k['id']}" for k in due.without_owner(rows)]
     owed = {k["id"] for k in _owed(services)}
@@ -109,7 +97,7 @@ def test_kpis_without_an_owner_are_listed_due_or_not(client, services, late_kpi)
 
 def test_an_analyst_opens_on_their_own_departments(client_as, services):
     payload = json.loads(render_page(client_as("analyst"), "/due"))
-    dropdown = next(c for c in _walk(payload) if c["props"].get("id") == "due-department")
+    dropdown = next(c for c in components(payload) if c["props"].get("id") == "due-department")
     assert dropdown["props"]["value"] == ["public-works"]
     assert [r["kpi"] for r in _rows(payload)] == [k["id"] for k in _owed(services, departments=["public-works"])]
     # ... and may look at every department, as anyone signed in may read them
@@ -128,7 +116,7 @@ def _open(client, search: str) -> dict:
 def test_a_department_address_opens_filtered(client, services, late_kpi):
     everything = _rows(_open(client, ""))
     filtered = _open(client, "?department=police")
-    dropdown = next(c for c in _walk(filtered) if c["props"].get("id") == "due-department")
+    dropdown = next(c for c in components(filtered) if c["props"].get("id") == "due-department")
     assert dropdown["props"]["value"] == ["police"]
     assert [r["kpi"] for r in _rows(filtered)] == [k["id"] for k in _owed(services, departments=["police"])]
     assert LATE in [r["kpi"] for r in _rows(filtered)] and len(_rows(filtered)) < len(everything)
@@ -186,8 +174,8 @@ def test_the_page_in_spanish(client):
 
 def test_the_department_page_says_what_is_due_there(client, services):
     payload = json.loads(render_page(client, "/department/public-works"))
-    card = next(c for c in _walk(payload) if "due-card" in (c["props"].get("className") or ""))
-    assert any(c["props"].get("href") == "/due?department=public-works" for c in _walk(card))
+    card = next(c for c in components(payload) if "due-card" in (c["props"].get("className") or ""))
+    assert any(c["props"].get("href") == "/due?department=public-works" for c in components(card))
     counts = due.state_counts(_owed(services, departments=["public-works"]))
     numbers = [s for s in texts(json.dumps(card)).split("\n") if s.isdigit()]
     assert numbers == [str(counts["overdue"]), str(counts["due"])]
@@ -197,13 +185,13 @@ def test_the_department_page_says_what_is_due_there(client, services):
 def _due_nav(client) -> dict:
     layout = client.get("/_dash-layout")
     assert layout.status_code == 200
-    return next(c for c in _walk(layout.get_json()) if c["props"].get("href") == "/due"
+    return next(c for c in components(layout.get_json()) if c["props"].get("href") == "/due"
                 and c["props"].get("className") == "nav-link")
 
 
 def _nav_count(client) -> int | None:
     link = _due_nav(client)
-    badge = [c for c in _walk(link) if c["props"].get("className") == "nav-count"]
+    badge = [c for c in components(link) if c["props"].get("className") == "nav-count"]
     return int(badge[0]["props"]["children"]) if badge else None
 
 
@@ -217,7 +205,7 @@ def test_the_header_counts_overdue_kpis_of_the_persons_departments(client_as, se
         assert _nav_count(client_as(person)) == everywhere
     analyst = client_as("analyst")
     assert _nav_count(analyst) == public_works
-    hidden = [c["props"]["children"] for c in _walk(_due_nav(analyst))
+    hidden = [c["props"]["children"] for c in components(_due_nav(analyst))
               if c["props"].get("className") == "visually-hidden"]
     assert hidden == [f", {public_works} overdue"]
 
@@ -247,7 +235,7 @@ def test_no_badge_when_nothing_is_overdue():
 def test_the_navigation_links_by_role(client_as):
     def hrefs(person):
         layout = client_as(person).get("/_dash-layout").get_json()
-        return {c["props"]["href"] for c in _walk(layout) if c["props"].get("className") == "nav-link"}
+        return {c["props"]["href"] for c in components(layout) if c["props"].get("className") == "nav-link"}
     assert {"/due", "/entry", "/goals/manage"} <= hrefs("manager") and {"/due", "/entry"} <= hrefs("admin")
     assert "/goals/manage" in hrefs("admin")
     assert "/entry" in hrefs("analyst") and "/goals/manage" not in hrefs("analyst")
@@ -330,12 +318,12 @@ def test_narratives_owed_are_listed_when_the_city_requires_them(client, services
     from config import Config
 
     def section(response):
-        return [node for node in _walk(response) if node.get("props", {}).get("id") == "due-narratives"]
+        return [node for node in components(response) if node.get("props", {}).get("id") == "due-narratives"]
     assert section(_filtered(client)) == []   # by default the city requires none: no section
     monkeypatch.setattr(services, "config", Config({**services.config.as_dict(), "narrative_required": "off_track"}))
     found = section(_filtered(client))
     assert len(found) == 1
-    links = [node["props"]["href"] for node in _walk(found[0]) if str(node.get("props", {}).get("href", ""))
+    links = [node["props"]["href"] for node in components(found[0]) if str(node.get("props", {}).get("href", ""))
              .startswith("/kpi/")]
     rows = status.kpi_statuses(services.warehouse, services.calendar, date.today())
     off = {f"/kpi/{row['id']}" for row in rows if row["status"] == "off_track"}

@@ -9,10 +9,9 @@ import pytest
 
 from i18n import translate
 from metrics import catalog, versions
-from tests.conftest import seeded_demo_app
+from tests.conftest import own_demo_app
 from tests.dash_client import _output_key, render_page, texts
 from tests.helpers import ORIGIN
-from web.services import EXTENSION
 
 P = "goals-manage-"
 TEXTS = ("title", "title_es", "title_pt", "description", "description_es", "description_pt", "owner")
@@ -27,16 +26,7 @@ ASK = [(P + "confirm", "displayed"), (P + "confirm", "message"), (P + "pending",
 FORBIDDEN = translate("guard.forbidden_title", "en")
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    server = seeded_demo_app(tmp_path_factory.mktemp("goals-page"), label="Page")
-    yield server
-    server.extensions[EXTENSION].close()
-
-
-@pytest.fixture(scope="module")
-def services(app):
-    return app.extensions[EXTENSION]
+app, services = own_demo_app("goals-page", "Page")
 
 
 def post(client, outputs, inputs, state=(), changed=None, headers=None):

@@ -15,12 +15,11 @@ import pytest
 from i18n import translate
 from metrics import catalog, status, versions
 from metrics.access import Scope
-from tests.conftest import seeded_demo_app
+from tests.conftest import own_demo_app
 from tests.dash_client import call, render_page, texts
 from tests.helpers import ORIGIN
 from web import audit
 from web.goals_write import GoalWriteError, create_goal, goal_record, suggest_id, update_goal
-from web.services import EXTENSION
 
 MANAGER = Scope("manager", "manager")
 ADMIN = Scope("admin", "admin")
@@ -28,16 +27,7 @@ ANALYST = Scope("analyst", "analyst", frozenset({"public-works"}))
 VIEWER = Scope("viewer", "viewer")
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    server = seeded_demo_app(tmp_path_factory.mktemp("goals"), label="Goals")
-    yield server
-    server.extensions[EXTENSION].close()
-
-
-@pytest.fixture(scope="module")
-def services(app):
-    return app.extensions[EXTENSION]
+app, services = own_demo_app("goals", "Goals")
 
 
 def counts(services) -> tuple[int, int]:

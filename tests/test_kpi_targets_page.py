@@ -13,9 +13,8 @@ from datetime import date
 import pytest
 
 from dashboards.kpi_targets_parts import cell_text, parse_number
-from tests.conftest import seeded_demo_app
+from tests.conftest import own_demo_app
 from tests.dash_client import call, render_page, texts
-from web.services import EXTENSION
 
 P = "kpi-targets-"
 MONTHLY = "potholes-repaired"   # public-works, count, sum; FY2027's annual target is 14,000
@@ -26,16 +25,7 @@ LOAD_OUTPUTS = [(P + "grid", "rowData"), (P + "copied", "children")]
 SAVE_OUTPUTS = [(P + "message", "children"), (P + "history", "children"), (P + "saved", "data")]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    server = seeded_demo_app(tmp_path_factory.mktemp("targets-page"), label="Targets")
-    yield server
-    server.extensions[EXTENSION].close()
-
-
-@pytest.fixture(scope="module")
-def services(app):
-    return app.extensions[EXTENSION]
+app, services = own_demo_app("targets-page", "Targets")
 
 
 def said(response) -> list[str]:

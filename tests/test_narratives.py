@@ -24,7 +24,7 @@ from config import ConfigError, load_config
 from metrics import catalog, status
 from metrics.periods import Period
 from metrics.access import ANONYMOUS, Scope
-from tests.conftest import DEMO_TODAY, password_of, seeded_demo_app
+from tests.conftest import DEMO_TODAY, own_demo_app, password_of
 from tests.dash_client import call, render_page, texts
 from tests.helpers import ORIGIN, sign_in
 from web import accounts, audit
@@ -35,7 +35,6 @@ from web.narratives import (MAX_LENGTH, NarrativeError, as_dash, as_html, as_pla
 from web.openapi import openapi_document
 from web.packet import assemble, packet_html
 from web.packet_docx import packet_docx
-from web.services import EXTENSION
 
 OURS = "potholes-repaired"        # Public Works, monthly, published: the demo analyst's department
 UNPUBLISHED = "curb-ramps"        # Public Works, monthly, not published
@@ -51,16 +50,7 @@ SAVE_OUTPUTS = [("kpi-narrative-message", "children"), ("kpi-narrative-list", "c
 FILL_OUTPUTS = [("kpi-narrative-happened", "value"), ("kpi-narrative-why", "value"), ("kpi-narrative-next", "value")]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    server = seeded_demo_app(tmp_path_factory.mktemp("narratives"), label="Story", meetings=True)
-    yield server
-    server.extensions[EXTENSION].close()
-
-
-@pytest.fixture(scope="module")
-def services(app):
-    return app.extensions[EXTENSION]
+app, services = own_demo_app("narratives", "Story", meetings=True)
 
 
 @pytest.fixture(autouse=True)

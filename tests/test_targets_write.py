@@ -17,12 +17,11 @@ from metrics import imports
 from metrics import target_history as history_sql
 from metrics.access import Scope
 from metrics.periods import FiscalCalendar
-from tests.conftest import seeded_demo_app
+from tests.conftest import own_demo_app
 from tests.helpers import ORIGIN
 from web import audit, importing
 from web.entry_batches import commit_rows
 from web.kpi_definitions import kpi_row
-from web.services import EXTENSION
 from web.targets_write import (TargetsError, copy_last_year, fiscal_year_grid, grid_file_name, save_targets,
                                target_history)
 
@@ -40,16 +39,7 @@ OTHER = "homicides"                  # police: not the demo analyst's department
 FY2027 = date(2026, 7, 1)
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    server = seeded_demo_app(tmp_path_factory.mktemp("targets"), label="Targets")
-    yield server   # no app context held open: its `g` would carry one client's sign-in into the next
-    server.extensions[EXTENSION].close()
-
-
-@pytest.fixture(scope="module")
-def services(app):
-    return app.extensions[EXTENSION]
+app, services = own_demo_app("targets", "Targets")
 
 
 def target(services, kpi_id, frequency, start):
