@@ -67,7 +67,8 @@
      and the Tab order), and a click, Enter or Space on the option clicks the input, so that
      Dash's own change handler picks the value. for="" unties the label from its input: a
      click on it would otherwise be passed on to an inert control. The open menu, and its
-     list, are named by the dropdown's <label>. */
+     list, are named by the dropdown's <label>, and each option by its own text (aria-label:
+     inert content does not count towards a name). */
   function focusOption(options) {
     HTMLElement.prototype.focus.call(this.closest('[role="option"]') || this, options);
   }
@@ -78,6 +79,9 @@
       var input = box && box.querySelector("input");
       if (!input) { return; }
       if (!box.inert) { box.inert = true; }
+      // An inert box is left out of the option's name as well: the option says its text itself.
+      var text = box.textContent.trim();
+      if (option.getAttribute("aria-label") !== text) { option.setAttribute("aria-label", text); }
       if (option.getAttribute("for") !== "") { option.setAttribute("for", ""); }
       if (option.getAttribute("tabindex") !== "-1") { option.setAttribute("tabindex", "-1"); }
       if (input.focus !== focusOption) { input.focus = focusOption; }

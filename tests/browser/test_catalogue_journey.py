@@ -41,8 +41,7 @@ def _cleanup(services, last_batch: int) -> None:
 def _choose(page, dropdown: str, text: str) -> None:
     """Open a Dash dropdown and pick the option that reads `text`."""
     page.locator(dropdown).click()
-    # (Dash marks the option's inside inert, so it has no accessible name to find it by.)
-    page.locator(".dash-dropdown-option").filter(has_text=re.compile(f"^{re.escape(text)}$")).click()
+    page.get_by_role("option", name=text, exact=True).click()
     expect(page.locator(dropdown)).to_contain_text(text)
 
 
